@@ -1,0 +1,54 @@
+package io.streamlet.live;
+
+/**
+ * Maps a publisher's RTMP timestamps (unsigned 32 bits, per track, wrapping after 49 days) onto one
+ * continuous, monotonic source time that starts at 0.
+ *
+ * <p>Each track (audio, video) is unwrapped with serial-number arithmetic against its own previous
+ * timestamp. A step on a track that goes back more than {@link #MAX_BACKWARD_MS} or forward more than
+ * {@link #MAX_FORWARD_MS} is a discontinuity (an encoder restart, a broken clock): the mapping is moved
+ * so that tag lands just after the previous one. Small inversions between audio and video are clamped,
+ * so source time never goes backwards, without letting the clamp accumulate.
+ */
+final class SourceClock {
+    static final long MAX_BACKWARD_MS = 500;
+    static final long MAX_FORWARD_MS = 10_000;
+    /** What a discontinuity becomes: one short, plausible frame step. */
+    static final long STEP_MS = 10;
+
+    private final long[] lastRaw = new long[2];
+    private final long[] lastUnwrapped = new long[2];
+    private final boolean[] seen = new boolean[2];
+    private boolean started;
+    private long offset;
+    private long lastMapped;
+    private long last;
+
+    /** Source time of a tag on {@code track} (0 audio, 1 video, -1 for data, which follows the others). */
+    long map(int track, long rtmpTimestamp) {
+        if (track < 0) return started ? last : 0;
+        long unwrapped = seen[track] ? lastUnwrapped[track] + (int) (rtmpTimestamp - lastRaw[track]) : rtmpTimestamp;
+        if (!started) {
+            offset = -unwrapped;
+            started = true;
+        }
+        long mapped = unwrapped + offset;
+        if (seen[track]) {
+            long step = unwrapped - lastUnwrapped[track];
+            if (step < -MAX_BACKWARD_MS || step > MAX_FORWARD_MS) {
+                offset += lastMapped + STEP_MS - mapped;
+                mapped = lastMapped + STEP_MS;
+            }
+        } else if (mapped < lastMapped - MAX_BACKWARD_MS || mapped > lastMapped + MAX_FORWARD_MS) {
+            // A track's first tag far from the others' clock: join it to the present.
+            offset += lastMapped - mapped;
+            mapped = lastMapped;
+        }
+        seen[track] = true;
+        lastRaw[track] = rtmpTimestamp;
+        lastUnwrapped[track] = unwrapped;
+        lastMapped = mapped;
+        last = Math.max(last, mapped);
+        return last;
+    }
+}

@@ -1,0 +1,231 @@
+package io.streamlet.live;
+
+import static io.streamlet.testing.SyntheticMedia.aacFrame;
+import static io.streamlet.testing.SyntheticMedia.aacSequenceHeader;
+import static io.streamlet.testing.SyntheticMedia.avcFrame;
+import static io.streamlet.testing.SyntheticMedia.avcSequenceHeader;
+import static io.streamlet.testing.SyntheticMedia.metadata;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamlet.StreamletConfig;
+import io.streamlet.amf.Amf0;
+import io.streamlet.flv.FlvHeader;
+import io.streamlet.flv.FlvTag;
+import io.streamlet.testing.FlvCollector;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The byte stream a player gets from a source, checked against the rules of shared/DESIGN.md. */
+class LiveConsumerTest {
+    private final AtomicInteger signals = new AtomicInteger();
+
+    private static SourceRegistry registry(String... knobs) {
+        Map<String, String> map = new java.util.HashMap<>();
+        for (int i = 0; i < knobs.length; i += 2) map.put(knobs[i], knobs[i + 1]);
+        return new SourceRegistry(StreamletConfig.load(map::get));
+    }
+
+    private static LiveSource publish(SourceRegistry registry) throws StreamBusyException {
+        return registry.publish(new StreamKey("live", "test"), "pub");
+    }
+
+    /** Publishes {@code seconds} of 30 fps video (keyframe every second) and ~43 fps audio from {@code t0}. */
+    private static long publishAv(LiveSource s, long t0, int seconds) {
+        long t = t0;
+        for (int frame = 0; frame < seconds * 30; frame++) {
+            t = t0 + frame * 1000L / 30;
+            s.onMessage(FlvTag.VIDEO, t, avcFrame(frame % 30 == 0, 200));
+            s.onMessage(FlvTag.AUDIO, t + 5, aacFrame(50));
+        }
+        return t;
+    }
+
+    private static void startAv(LiveSource s, long t0) {
+        s.onMessage(FlvTag.SCRIPT, t0, metadata(true, true));
+        s.onMessage(FlvTag.VIDEO, t0, avcSequenceHeader(1));
+        s.onMessage(FlvTag.AUDIO, t0, aacSequenceHeader());
+    }
+
+    /** Reads everything the consumer has now; returns the last read result (0 parked, -1 ended). */
+    private static int drain(LiveConsumer c, FlvCollector into) throws Exception {
+        byte[] buf = new byte[1000]; // small, so tags span several reads
+        while (true) {
+            int n = c.read(buf, 0, buf.length);
+            if (n <= 0) return n;
+            into.feed(buf, 0, n);
+        }
+    }
+
+    private static void assertMonotonic(List<FlvCollector.Tag> tags) {
+        for (int i = 1; i < tags.size(); i++) {
+            assertTrue(tags.get(i).timestamp() >= tags.get(i - 1).timestamp(), "timestamp went back at tag " + i + ": " + tags);
+        }
+    }
+
+    @Test
+    void newPlayerGetsHeaderMetadataSequenceHeadersThenGopFromKeyframe() throws Exception {
+        LiveSource s = publish(registry());
+        startAv(s, 5000);
+        publishAv(s, 5000, 2); // keyframes at 5000 and 6000
+        s.onMessage(FlvTag.VIDEO, 7000, avcFrame(false, 200)); // still in the GOP of 6000
+
+        LiveConsumer c = s.subscribe("p1", signals::incrementAndGet);
+        FlvCollector got = new FlvCollector();
+        assertEquals(0, drain(c, got));
+
+        assertEquals(FlvHeader.FLAG_AUDIO | FlvHeader.FLAG_VIDEO, got.headerFlags);
+        List<FlvCollector.Tag> tags = got.tags;
+        assertEquals(FlvTag.SCRIPT, tags.get(0).type());
+        List<Object> meta = Amf0.decodeAll(tags.get(0).body(), 0, tags.get(0).body().length);
+        assertEquals("onMetaData", meta.get(0));
+        assertFalse(((Map<?, ?>) meta.get(1)).containsKey("duration"));
+        assertEquals(640.0, ((Map<?, ?>) meta.get(1)).get("width"));
+        assertEquals("avc-header@0", tags.get(1).toString());
+        assertEquals("aac-header@0", tags.get(2).toString());
+        assertEquals("key@0", tags.get(3).toString(), "media starts at the newest keyframe, at time 0");
+        assertTrue(tags.get(tags.size() - 1).timestamp() >= 1000);
+        assertMonotonic(tags);
+        assertEquals(0, c.skips());
+    }
+
+    @Test
+    void playerWaitsForFirstKeyframeAndIsSignalledWhenDataArrives() throws Exception {
+        LiveSource s = publish(registry());
+        LiveConsumer c = s.subscribe("p1", signals::incrementAndGet);
+        FlvCollector got = new FlvCollector();
+        assertEquals(0, drain(c, got));
+        startAv(s, 0);
+        s.onMessage(FlvTag.VIDEO, 0, avcFrame(false, 100)); // no keyframe yet: nothing to start from
+        assertEquals(0, drain(c, got));
+        assertEquals(-1, got.headerFlags);
+        int before = signals.get();
+        assertTrue(before >= 1, "a parked consumer is signalled when a tag arrives");
+        s.onMessage(FlvTag.VIDEO, 33, avcFrame(true, 100));
+        assertEquals(0, drain(c, got));
+        assertEquals(List.of("avc-header@0", "aac-header@0", "key@0"), got.media().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void trackFlagsMatchWhatIsSent() throws Exception {
+        SourceRegistry reg = registry("streamlet.live.trackGuess", "500ms");
+        LiveSource video = reg.publish(new StreamKey("live", "v"), "a");
+        video.onMessage(FlvTag.VIDEO, 0, avcSequenceHeader(1));
+        video.onMessage(FlvTag.VIDEO, 0, avcFrame(true, 100));
+        LiveConsumer vc = video.subscribe("p", () -> {});
+        FlvCollector got = new FlvCollector();
+        drain(vc, got);
+        assertEquals(-1, got.headerFlags, "without metadata both tracks are expected until the guess window passes");
+        for (int t = 33; t <= 600; t += 33) video.onMessage(FlvTag.VIDEO, t, avcFrame(false, 100));
+        drain(vc, got);
+        assertEquals(FlvHeader.FLAG_VIDEO, got.headerFlags);
+        assertTrue(got.tags.stream().noneMatch(FlvCollector.Tag::isAudio));
+
+        LiveSource audio = reg.publish(new StreamKey("live", "a"), "b");
+        audio.onMessage(FlvTag.SCRIPT, 0, metadata(true, false));
+        audio.onMessage(FlvTag.AUDIO, 0, aacSequenceHeader());
+        for (int t = 0; t < 5000; t += 23) audio.onMessage(FlvTag.AUDIO, t, aacFrame(20));
+        LiveConsumer ac = audio.subscribe("p", () -> {});
+        FlvCollector gotAudio = new FlvCollector();
+        drain(ac, gotAudio);
+        assertEquals(FlvHeader.FLAG_AUDIO, gotAudio.headerFlags, "metadata announcing only audio settles at once");
+        assertEquals("aac-header@0", gotAudio.media().get(0).toString());
+        int audioFrames = gotAudio.media().size() - 1;
+        assertTrue(audioFrames > 0 && audioFrames <= 1 + LiveSource.AUDIO_ONLY_JOIN_MS / 23 + 1,
+                "audio-only joins recent audio, not the whole history: " + audioFrames);
+    }
+
+    @Test
+    void newSequenceHeaderMidStreamPrecedesTheFramesUsingIt() throws Exception {
+        LiveSource s = publish(registry());
+        startAv(s, 0);
+        publishAv(s, 0, 1);
+        LiveConsumer c = s.subscribe("p1", () -> {});
+        FlvCollector got = new FlvCollector();
+        drain(c, got);
+        s.onMessage(FlvTag.VIDEO, 1000, avcSequenceHeader(2));
+        s.onMessage(FlvTag.VIDEO, 1000, avcFrame(true, 100));
+        drain(c, got);
+        List<FlvCollector.Tag> media = got.media();
+        FlvCollector.Tag header = media.get(media.size() - 2);
+        assertTrue(header.isSequenceHeader());
+        assertArrayEquals(avcSequenceHeader(2), header.body());
+        assertTrue(media.get(media.size() - 1).isKeyframe());
+        assertMonotonic(got.tags);
+    }
+
+    @Test
+    void slowPlayerSkipsToNewestKeyframeWithChangedHeadersAndTimeGoingForward() throws Exception {
+        LiveSource s = publish(registry("streamlet.live.queueLength", "2s"));
+        startAv(s, 0);
+        publishAv(s, 0, 1);
+        LiveConsumer c = s.subscribe("p1", () -> {});
+        FlvCollector got = new FlvCollector();
+        byte[] buf = new byte[2000];
+        got.feed(buf, 0, c.read(buf, 0, buf.length)); // reads a little, then stops reading
+        long lastSeen = got.tags.isEmpty() ? 0 : got.tags.get(got.tags.size() - 1).timestamp();
+
+        s.onMessage(FlvTag.VIDEO, 1000, avcSequenceHeader(2)); // the encoder changes resolution meanwhile
+        publishAv(s, 1000, 5);
+        drain(c, got);
+
+        assertEquals(1, c.skips());
+        assertMonotonic(got.tags);
+        int firstAfterSkip = -1;
+        for (int i = 0; i < got.tags.size(); i++) {
+            if (got.tags.get(i).timestamp() > lastSeen && got.tags.get(i).isSequenceHeader()) {
+                firstAfterSkip = i;
+                break;
+            }
+        }
+        assertTrue(firstAfterSkip > 0, "the changed sequence header is re-sent after the skip: " + got.tags);
+        assertArrayEquals(avcSequenceHeader(2), got.tags.get(firstAfterSkip).body());
+        assertTrue(got.tags.get(firstAfterSkip + 1).isKeyframe(), "then the newest keyframe");
+        long gap = got.tags.get(firstAfterSkip + 1).timestamp() - lastSeen;
+        assertTrue(gap > 0 && gap <= 2 * SourceClock.STEP_MS + 50, "time continues by a small step, was " + gap);
+        // The skip landed within the last GOP: no more than ~1 s of media after it.
+        long tagsAfter = got.tags.size() - firstAfterSkip;
+        assertTrue(tagsAfter <= 2 * 30 + 2, "skipped to the newest GOP, got " + tagsAfter + " tags after the skip");
+    }
+
+    @Test
+    void unpublishDeliversTheRestThenEnds() throws Exception {
+        LiveSource s = publish(registry());
+        startAv(s, 0);
+        publishAv(s, 0, 1);
+        LiveConsumer c = s.subscribe("p1", signals::incrementAndGet);
+        FlvCollector got = new FlvCollector();
+        drain(c, got);
+        s.onMessage(FlvTag.VIDEO, 1000, avcFrame(true, 100));
+        s.unpublish();
+        assertEquals(-1, drain(c, got));
+        assertTrue(got.media().get(got.media().size() - 1).isKeyframe(), "the last tag is delivered before the end");
+        assertTrue(signals.get() > 0);
+    }
+
+    @Test
+    void secondPublisherIsRefusedUntilTheFirstUnpublishes() throws Exception {
+        SourceRegistry reg = registry();
+        LiveSource first = publish(reg);
+        assertThrows(StreamBusyException.class, () -> publish(reg));
+        assertTrue(reg.find(new StreamKey("live", "test")) == first);
+        first.unpublish();
+        assertEquals(null, reg.find(new StreamKey("live", "test")));
+        publish(reg);
+    }
+
+    @Test
+    void logHoldsBoundedBytesWhateverThePublisherSends() throws Exception {
+        LiveSource s = publish(registry("streamlet.live.logMaxBytes", "256KiB", "streamlet.live.queueLength", "60s"));
+        startAv(s, 0);
+        for (int i = 0; i < 3000; i++) s.onMessage(FlvTag.VIDEO, i * 33L, avcFrame(i == 0, 1000));
+        assertTrue(s.log().heldBytes() <= 256 * 1024 + 2000, "held " + s.log().heldBytes());
+        // The GOP started at tag 0 no longer fits: new players wait for the next keyframe.
+        assertEquals(null, s.joinPoint());
+    }
+}
