@@ -1,0 +1,182 @@
+package io.streamlet.servlet;
+
+import io.streamlet.live.LiveConsumer;
+import io.streamlet.live.LiveSource;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP-FLV response: moves bytes from a {@link LiveConsumer} to the non-blocking servlet output.
+ *
+ * <p>The write loop runs on one thread at a time, guarded by a work-in-progress counter (the "drain"
+ * pattern): the container's {@link #onWritePossible} and the publisher's wake-up both only request a
+ * run; whoever takes the counter from 0 runs the loop, and the loop repeats while requests came in
+ * meanwhile. The container's thread runs it inline; the publisher's wake-up hands it to the fan-out
+ * pool, so a publisher never waits for a player.
+ *
+ * <p>{@code isReady()} both asks and arms the next {@code onWritePossible()}. {@link #writeBlocked} is
+ * set <em>before</em> asking, so a callback that fires at once (on another thread) clears it after we
+ * set it and is never lost; while it is set, wake-ups are ignored, as the callback will drain.
+ *
+ * <p>Every way out (end of stream, client gone, stall, kick, shutdown) goes through {@link #close},
+ * which runs once: it detaches the consumer and completes the {@link AsyncContext}.
+ */
+final class FlvPlayer implements WriteListener, AsyncListener {
+    private static final Logger log = LoggerFactory.getLogger(FlvPlayer.class);
+
+    private final String id;
+    private final String remote;
+    private final AsyncContext async;
+    private final ServletOutputStream out;
+    private final Executor fanout;
+    private final Players players;
+    private final LiveConsumer consumer;
+    private final byte[] batch;
+    private final long connectedAtMillis = System.currentTimeMillis();
+
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** The container owes us an onWritePossible(); until then nobody writes. */
+    private volatile boolean writeBlocked = true;
+    /** When the output last accepted bytes (or the player was last caught up), for the stall watchdog. */
+    private volatile long lastProgressNanos = System.nanoTime();
+    private boolean needsFlush;
+
+    FlvPlayer(String id, String remote, AsyncContext async, LiveSource source, Players players, int batchBytes)
+            throws IOException {
+        this.id = id;
+        this.remote = remote;
+        this.async = async;
+        this.out = async.getResponse().getOutputStream();
+        this.fanout = players.fanout();
+        this.players = players;
+        this.batch = new byte[batchBytes];
+        this.consumer = source.subscribe(id, this::onDataAvailable);
+    }
+
+    String id() {
+        return id;
+    }
+
+    String remote() {
+        return remote;
+    }
+
+    LiveConsumer consumer() {
+        return consumer;
+    }
+
+    long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    /** Starts the write loop: the container calls onWritePossible() once the listener is set. */
+    void start() {
+        async.addListener(this);
+        out.setWriteListener(this);
+    }
+
+    /** True when the output has accepted nothing for {@code timeoutNanos} though we had bytes for it. */
+    boolean isStalled(long nowNanos, long timeoutNanos) {
+        return writeBlocked && nowNanos - lastProgressNanos > timeoutNanos;
+    }
+
+    private void onDataAvailable() {
+        if (!writeBlocked && wip.getAndIncrement() == 0) {
+            try {
+                fanout.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                close("server shutting down");
+            }
+        }
+    }
+
+    @Override
+    public void onWritePossible() {
+        writeBlocked = false;
+        if (wip.getAndIncrement() == 0) drain();
+    }
+
+    private void drain() {
+        int missed = 1;
+        while (true) {
+            if (!writeBlocked && !closed.get()) writeLoop();
+            missed = wip.addAndGet(-missed);
+            if (missed == 0) return;
+        }
+    }
+
+    private void writeLoop() {
+        try {
+            while (!closed.get()) {
+                writeBlocked = true;
+                if (!out.isReady()) return;
+                writeBlocked = false;
+                lastProgressNanos = System.nanoTime();
+                int n = consumer.read(batch, 0, batch.length);
+                if (n > 0) {
+                    out.write(batch, 0, n);
+                    needsFlush = true;
+                } else if (n < 0) {
+                    close("end of stream");
+                    return;
+                } else if (needsFlush) {
+                    needsFlush = false;
+                    out.flush();
+                } else {
+                    return; // caught up: the consumer calls onDataAvailable() when a tag arrives
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            close("write failed: " + e);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        close("client gone: " + t);
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        close("client gone: " + event.getThrowable());
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        close("async timeout");
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        close("completed");
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
+
+    /** Ends this player's response, once, whatever the reason. Any thread. */
+    void close(String reason) {
+        if (!closed.compareAndSet(false, true)) return;
+        consumer.close();
+        players.remove(this);
+        log.info("[{}] player of {} from {} closed: {} ({} bytes, {} skips, {} s)", id, consumer.source().key(),
+                remote, reason, consumer.bytesOut(), consumer.skips(),
+                (System.currentTimeMillis() - connectedAtMillis) / 1000);
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyDone) {
+            // The container completed or recycled the request itself (client gone).
+        }
+    }
+}

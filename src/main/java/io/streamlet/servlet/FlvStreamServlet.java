@@ -1,0 +1,84 @@
+package io.streamlet.servlet;
+
+import io.streamlet.StreamletConfig;
+import io.streamlet.live.ClientIds;
+import io.streamlet.live.LiveSource;
+import io.streamlet.live.SourceRegistry;
+import io.streamlet.live.StreamKey;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves {@code GET /{app}/{stream}.flv} (SRS's default mount) as one endless HTTP-FLV response,
+ * asynchronously: no thread is held per player; an {@link FlvPlayer} moves bytes when there are some
+ * and the client can take them.
+ */
+public final class FlvStreamServlet extends HttpServlet {
+    private static final Logger log = LoggerFactory.getLogger(FlvStreamServlet.class);
+    static final String CONTENT_TYPE = "video/x-flv";
+    private static final String SUFFIX = ".flv";
+
+    private transient SourceRegistry registry;
+    private transient Players players;
+    private transient StreamletConfig config;
+
+    @Override
+    public void init() throws ServletException {
+        StreamletListener.Runtime runtime = StreamletListener.runtime(getServletContext());
+        registry = runtime.registry();
+        players = runtime.players();
+        config = runtime.config();
+    }
+
+    @Override
+    protected void doHead(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (findSource(req, resp) != null) writeHeaders(resp);
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        LiveSource source = findSource(req, resp);
+        if (source == null) return;
+        writeHeaders(resp);
+        resp.flushBuffer(); // the player learns at once that the stream exists, even before its first keyframe
+        AsyncContext async = req.startAsync();
+        async.setTimeout(0); // live streams have no end; stalled players are closed by the watchdog
+        String id = ClientIds.next();
+        String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
+        FlvPlayer player = new FlvPlayer(id, remote, async, source, players, config.writeBatchBytes());
+        players.add(player);
+        log.info("[{}] player of {} from {} started", id, source.key(), remote);
+        player.start();
+    }
+
+    private LiveSource findSource(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        StreamKey key = keyOf(req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo()));
+        LiveSource source = key == null ? null : registry.find(key);
+        if (source == null) {
+            resp.sendError(HttpServletResponse.SC_NOT_FOUND, "no live stream at this URL");
+        }
+        return source;
+    }
+
+    /** {@code /app/stream.flv} to its key, or null for anything else. */
+    static StreamKey keyOf(String path) {
+        if (!path.startsWith("/") || !path.endsWith(SUFFIX)) return null;
+        String[] parts = path.substring(1, path.length() - SUFFIX.length()).split("/", -1);
+        if (parts.length != 2 || !StreamKey.isValidName(parts[0]) || !StreamKey.isValidName(parts[1])) return null;
+        return new StreamKey(parts[0], parts[1]);
+    }
+
+    private static void writeHeaders(HttpServletResponse resp) {
+        resp.setStatus(HttpServletResponse.SC_OK);
+        resp.setContentType(CONTENT_TYPE);
+        resp.setHeader("Cache-Control", "no-cache, no-store");
+        resp.setHeader("Pragma", "no-cache");
+        resp.setHeader("Expires", "0");
+    }
+}
