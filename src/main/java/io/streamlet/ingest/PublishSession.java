@@ -1,0 +1,328 @@
+package io.streamlet.ingest;
+
+import io.streamlet.StreamletConfig;
+import io.streamlet.amf.Amf0;
+import io.streamlet.amf.Amf0Reader;
+import io.streamlet.amf.AmfException;
+import io.streamlet.live.LiveSource;
+import io.streamlet.live.SourceRegistry;
+import io.streamlet.live.StreamBusyException;
+import io.streamlet.live.StreamKey;
+import io.streamlet.rtmp.AggregateMessages;
+import io.streamlet.rtmp.Command;
+import io.streamlet.rtmp.MessageType;
+import io.streamlet.rtmp.ProtocolControl;
+import io.streamlet.rtmp.RtmpMessage;
+import io.streamlet.rtmp.RtmpProtocolException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command state machine of one publishing connection, after the handshake: it takes decoded
+ * messages, answers through a {@link Peer}, and feeds the published media to its {@link LiveSource}.
+ * It knows nothing of sockets, so tests drive it with messages.
+ *
+ * <p>The flow encoders follow: {@code connect}, then {@code releaseStream} and {@code FCPublish}
+ * (Adobe artefacts, answered for compatibility), {@code createStream}, {@code publish}, then
+ * {@code @setDataFrame}, audio and video, and at the end {@code FCUnpublish} and {@code deleteStream}.
+ * Anything out of that order that would make no sense (a publish before connect, media before
+ * publish) is a protocol error; unknown commands get an empty answer.
+ *
+ * <p>Not thread-safe: everything, {@link #close} included, runs on the connection's thread.
+ */
+public final class PublishSession {
+    private static final Logger log = LoggerFactory.getLogger(PublishSession.class);
+
+    /** Where the session's answers go. */
+    public interface Peer {
+        void send(RtmpMessage message);
+
+        /** Ends the connection once what was sent before is flushed. */
+        void disconnect(String reason);
+    }
+
+    private enum State { AWAITING_CONNECT, CONNECTED, PUBLISHING, CLOSED }
+
+    private final String clientId;
+    private final StreamletConfig config;
+    private final SourceRegistry registry;
+    private final Peer peer;
+
+    private State state = State.AWAITING_CONNECT;
+    private String app;
+    /** Query parameters of the connect URL and of the publish name, kept for authorization. */
+    private final Map<String, String> queryParameters = new LinkedHashMap<>();
+    private int nextStreamId = 1;
+    private StreamKey streamKey;
+    private LiveSource source;
+    private long peerAckWindow;
+    private long bytesAcknowledged;
+
+    public PublishSession(String clientId, StreamletConfig config, SourceRegistry registry, Peer peer) {
+        this.clientId = clientId;
+        this.config = config;
+        this.registry = registry;
+        this.peer = peer;
+        // Until the peer sets its own window, acknowledge at the one we announce.
+        this.peerAckWindow = config.rtmpAckWindow();
+    }
+
+    /** The stream being (or last) published, or null before a publish. */
+    public StreamKey streamKey() {
+        return streamKey;
+    }
+
+    public boolean isPublishing() {
+        return state == State.PUBLISHING;
+    }
+
+    /** Decoded query parameters of the connect URL and the publish name (the latter win). */
+    public Map<String, String> queryParameters() {
+        return Collections.unmodifiableMap(queryParameters);
+    }
+
+    public void onMessage(RtmpMessage message) throws RtmpProtocolException {
+        if (state == State.CLOSED) return;
+        switch (message.type()) {
+            case MessageType.WINDOW_ACK_SIZE -> peerAckWindow = ProtocolControl.parseUint32(message);
+            case MessageType.USER_CONTROL -> onUserControl(ProtocolControl.parseUserControl(message));
+            case MessageType.COMMAND_AMF0, MessageType.COMMAND_AMF3 -> onCommand(Command.parse(message), message.streamId());
+            case MessageType.AUDIO, MessageType.VIDEO -> onMedia(message);
+            case MessageType.DATA_AMF0 -> onData(message, message.payload());
+            case MessageType.DATA_AMF3 -> onData(message, amf3DataToAmf0(message.payload()));
+            case MessageType.AGGREGATE -> {
+                requirePublishing(message);
+                for (RtmpMessage sub : AggregateMessages.split(message)) {
+                    if (sub.type() == MessageType.DATA_AMF0) onData(sub, sub.payload()); else onMedia(sub);
+                }
+            }
+            // Acknowledgement, Set Peer Bandwidth, shared objects and the rest ask nothing of a publish-only server.
+            default -> log.trace("[{}] ignored message {}", clientId, message);
+        }
+    }
+
+    /** Sends an acknowledgement each time another window of bytes has arrived. */
+    public void onBytesReceived(long totalBytes) {
+        if (state != State.CLOSED && peerAckWindow > 0 && totalBytes - bytesAcknowledged >= peerAckWindow) {
+            bytesAcknowledged = totalBytes;
+            peer.send(ProtocolControl.acknowledgement(totalBytes & RtmpMessage.UINT32_MASK));
+        }
+    }
+
+    /** The connection is gone: unpublishes if publishing. Idempotent. */
+    public void close() {
+        endPublishing();
+        state = State.CLOSED;
+    }
+
+    private void onUserControl(ProtocolControl.UserControl event) {
+        if (event.event() == ProtocolControl.PING_REQUEST) peer.send(ProtocolControl.pingResponse(event.value()));
+    }
+
+    private void onCommand(Command command, int streamId) throws RtmpProtocolException {
+        String name = command.name();
+        if (state == State.AWAITING_CONNECT && !name.equals("connect")) {
+            throw new RtmpProtocolException("'" + name + "' before 'connect'");
+        }
+        switch (name) {
+            case "connect" -> onConnect(command);
+            case "releaseStream" -> sendResult(command, Amf0.UNDEFINED);
+            case "FCPublish" -> {
+                sendOnConnection(Command.of("onFCPublish", 0, null,
+                        status("status", "NetStream.Publish.Start", "FCPublish " + command.argument(0))));
+                sendResult(command, Amf0.UNDEFINED);
+            }
+            case "createStream" -> sendResult(command, (double) nextStreamId++);
+            case "publish" -> onPublish(command, streamId);
+            case "FCUnpublish" -> {
+                endPublishing();
+                sendOnConnection(Command.of("onFCUnpublish", 0, null,
+                        status("status", "NetStream.Unpublish.Success", "FCUnpublish " + command.argument(0))));
+                sendResult(command, Amf0.UNDEFINED);
+            }
+            case "deleteStream", "closeStream" -> endPublishing();
+            case "play", "play2" -> refuse(streamId, "NetStream.Play.Failed",
+                    "this server takes RTMP publishers only; play the stream over HTTP-FLV");
+            default -> {
+                // Like Adobe's and SRS's servers: an empty answer rather than an _error, which ffmpeg treats as fatal.
+                log.debug("[{}] unknown command '{}' answered with an empty _result", clientId, name);
+                if (command.transactionId() > 0) sendResult(command, null);
+            }
+        }
+    }
+
+    private void onConnect(Command command) throws RtmpProtocolException {
+        if (state != State.AWAITING_CONNECT) throw new RtmpProtocolException("second 'connect' on one connection");
+        if (!(command.commandObject() instanceof Map<?, ?> properties)) {
+            throw new RtmpProtocolException("'connect' without a command object");
+        }
+        String tcUrl = properties.get("tcUrl") instanceof String s ? s : "";
+        String appField = properties.get("app") instanceof String s ? s : "";
+        app = stripSlashes(takeQuery(appField.isEmpty() ? appOfTcUrl(tcUrl) : appField));
+        takeQuery(tcUrl);
+        Object objectEncoding = properties.get("objectEncoding") instanceof Double d ? d : 0.0;
+        state = State.CONNECTED;
+
+        peer.send(ProtocolControl.windowAckSize(config.rtmpAckWindow()));
+        peer.send(ProtocolControl.setPeerBandwidth(config.rtmpAckWindow(), ProtocolControl.LIMIT_DYNAMIC));
+        peer.send(ProtocolControl.setChunkSize(config.rtmpOutChunkSize()));
+        Map<String, Object> serverProperties = new LinkedHashMap<>();
+        serverProperties.put("fmsVer", "FMS/3,5,3,888");
+        serverProperties.put("capabilities", 127.0);
+        serverProperties.put("mode", 1.0);
+        Map<String, Object> info = status("status", "NetConnection.Connect.Success", "Connection succeeded.");
+        info.put("objectEncoding", objectEncoding);
+        sendOnConnection(Command.of("_result", command.transactionId(), serverProperties, info));
+        log.info("[{}] connect app={} tcUrl={}", clientId, app, tcUrl);
+    }
+
+    private void onPublish(Command command, int streamId) throws RtmpProtocolException {
+        if (state == State.PUBLISHING) throw new RtmpProtocolException("second 'publish' while publishing " + streamKey);
+        String stream = command.argument(0) instanceof String s ? takeQuery(s) : "";
+        if (!StreamKey.isValidName(app) || !StreamKey.isValidName(stream)) {
+            refuse(streamId, "NetStream.Publish.BadName", "invalid app or stream name '" + app + "/" + stream + "'");
+            return;
+        }
+        StreamKey key = new StreamKey(app, stream);
+        try {
+            source = registry.publish(key, clientId);
+        } catch (StreamBusyException e) {
+            streamKey = key;
+            refuse(streamId, "NetStream.Publish.BadName", e.getMessage());
+            return;
+        }
+        streamKey = key;
+        state = State.PUBLISHING;
+        peer.send(ProtocolControl.streamBegin(streamId));
+        peer.send(Command.of("onStatus", 0, null, status("status", "NetStream.Publish.Start", "Started publishing " + key + "."))
+                .toMessage(Command.STREAM_CSID, streamId));
+        log.info("[{}] publish {}", clientId, key);
+    }
+
+    /** Sends an error onStatus, then ends the connection: the client cannot do what it came for. */
+    private void refuse(int streamId, String code, String description) {
+        peer.send(Command.of("onStatus", 0, null, status("error", code, description)).toMessage(Command.STREAM_CSID, streamId));
+        log.warn("[{}] refused {} with {}: {}", clientId, streamKey == null ? app : streamKey, code, description);
+        state = State.CLOSED;
+        peer.disconnect(code + ": " + description);
+    }
+
+    private void onMedia(RtmpMessage message) throws RtmpProtocolException {
+        requirePublishing(message);
+        forward(message.type(), message.timestamp(), message.payload());
+    }
+
+    /** Metadata goes to the source; other data messages (cue points, text) are not kept by a live server. */
+    private void onData(RtmpMessage message, byte[] amf0Payload) throws RtmpProtocolException {
+        requirePublishing(message);
+        if (amf0Payload == null) return;
+        String name;
+        try {
+            name = new Amf0Reader(amf0Payload, 0, amf0Payload.length).read() instanceof String s ? s : "";
+        } catch (AmfException e) {
+            throw new RtmpProtocolException("malformed data message: " + e.getMessage(), e);
+        }
+        if (name.equals("@setDataFrame") || name.equals("onMetaData")) {
+            forward(MessageType.DATA_AMF0, message.timestamp(), amf0Payload);
+        } else {
+            log.debug("[{}] {} data message '{}' ignored", clientId, streamKey, name);
+        }
+    }
+
+    /**
+     * An AMF3 data message is a format byte and AMF0 values that may switch to AMF3; the source takes
+     * plain AMF0, so the values are re-encoded. Null if they hold something AMF0 cannot carry.
+     */
+    private byte[] amf3DataToAmf0(byte[] payload) throws RtmpProtocolException {
+        if (payload.length == 0) throw new RtmpProtocolException("empty AMF3 data message");
+        try {
+            return Amf0.encode(Amf0.decodeAll(payload, 1, payload.length - 1).toArray());
+        } catch (AmfException e) {
+            throw new RtmpProtocolException("malformed AMF3 data message: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            log.warn("[{}] {} AMF3 data message dropped: {}", clientId, streamKey, e.getMessage());
+            return null;
+        }
+    }
+
+    private void forward(int type, long timestamp, byte[] payload) {
+        try {
+            source.onMessage(type, timestamp, payload);
+        } catch (IllegalArgumentException e) {
+            log.warn("[{}] {} media refused by the source: {}", clientId, streamKey, e.getMessage());
+            state = State.CLOSED;
+            peer.disconnect("media refused: " + e.getMessage());
+        }
+    }
+
+    private void requirePublishing(RtmpMessage message) throws RtmpProtocolException {
+        if (state != State.PUBLISHING) {
+            throw new RtmpProtocolException("message of type " + message.type() + " before 'publish'");
+        }
+    }
+
+    private void endPublishing() {
+        if (source == null) return;
+        LiveSource ending = source;
+        source = null;
+        state = State.CONNECTED;
+        ending.unpublish();
+        log.info("[{}] unpublish {}", clientId, streamKey);
+    }
+
+    private void sendResult(Command command, Object value) {
+        sendOnConnection(Command.of("_result", command.transactionId(), null, value));
+    }
+
+    private void sendOnConnection(Command command) {
+        peer.send(command.toMessage(Command.CONNECTION_CSID, 0));
+    }
+
+    private static Map<String, Object> status(String level, String code, String description) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("level", level);
+        info.put("code", code);
+        info.put("description", description);
+        return info;
+    }
+
+    /** Removes a {@code ?query} from {@code name}, keeping its parameters; returns the rest. */
+    private String takeQuery(String name) {
+        int q = name.indexOf('?');
+        if (q < 0) return name;
+        for (String pair : name.substring(q + 1).split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            queryParameters.put(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+        }
+        return name.substring(0, q);
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s; // a malformed escape: keep it as sent
+        }
+    }
+
+    /** {@code rtmp://host[:port]/app[?query]} → {@code app[?query]}. */
+    private static String appOfTcUrl(String tcUrl) {
+        int scheme = tcUrl.indexOf("://");
+        int path = tcUrl.indexOf('/', scheme < 0 ? 0 : scheme + 3);
+        return path < 0 ? "" : tcUrl.substring(path + 1);
+    }
+
+    private static String stripSlashes(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && s.charAt(start) == '/') start++;
+        while (end > start && s.charAt(end - 1) == '/') end--;
+        return s.substring(start, end);
+    }
+}

@@ -1,0 +1,278 @@
+package io.streamlet.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamlet.StreamletConfig;
+import io.streamlet.amf.Amf0;
+import io.streamlet.live.LiveSource;
+import io.streamlet.live.SourceRegistry;
+import io.streamlet.live.StreamKey;
+import io.streamlet.rtmp.Command;
+import io.streamlet.rtmp.MessageType;
+import io.streamlet.rtmp.ProtocolControl;
+import io.streamlet.rtmp.RtmpMessage;
+import io.streamlet.rtmp.RtmpProtocolException;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The publishing state machine, fed messages directly, against a real {@link SourceRegistry}. */
+class PublishSessionTest {
+    private static final byte[] AAC_SEQUENCE_HEADER = HexFormat.of().parseHex("AF001210");
+    private static final byte[] AAC_FRAME = HexFormat.of().parseHex("AF01214912");
+
+    private final StreamletConfig config = StreamletConfig.load(name -> switch (name) {
+        case "streamlet.rtmp.ackWindow" -> "4096";
+        default -> null;
+    });
+    private final SourceRegistry registry = new SourceRegistry(config);
+
+    /** Records what the session sends and whether it asked to disconnect. */
+    private static final class RecordingPeer implements PublishSession.Peer {
+        final List<RtmpMessage> sent = new ArrayList<>();
+        String disconnectReason;
+
+        @Override
+        public void send(RtmpMessage message) {
+            sent.add(message);
+        }
+
+        @Override
+        public void disconnect(String reason) {
+            disconnectReason = reason;
+        }
+
+        List<Command> commands() throws RtmpProtocolException {
+            List<Command> out = new ArrayList<>();
+            for (RtmpMessage m : sent) if (m.type() == MessageType.COMMAND_AMF0) out.add(Command.parse(m));
+            return out;
+        }
+
+        Command lastCommand() throws RtmpProtocolException {
+            List<Command> all = commands();
+            return all.get(all.size() - 1);
+        }
+
+        List<Integer> types() {
+            return sent.stream().map(RtmpMessage::type).toList();
+        }
+    }
+
+    private final RecordingPeer peer = new RecordingPeer();
+    private final PublishSession session = new PublishSession("t1", config, registry, peer);
+
+    private static RtmpMessage command(int streamId, String name, double txn, Object commandObject, Object... args) {
+        return Command.of(name, txn, commandObject, args).toMessage(streamId == 0 ? 3 : 8, streamId);
+    }
+
+    private static Map<String, Object> connectObject(String app, String tcUrl) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        if (app != null) o.put("app", app);
+        o.put("tcUrl", tcUrl);
+        o.put("objectEncoding", 3.0);
+        return o;
+    }
+
+    private static String code(Command status) {
+        return (String) ((Map<?, ?>) status.argument(0)).get("code");
+    }
+
+    private void publishFlow(String app, String stream) throws RtmpProtocolException {
+        session.onMessage(command(0, "connect", 1, connectObject(app, "rtmp://127.0.0.1/" + app)));
+        session.onMessage(command(0, "releaseStream", 2, null, stream));
+        session.onMessage(command(0, "FCPublish", 3, null, stream));
+        session.onMessage(command(0, "createStream", 4, null));
+        session.onMessage(command(1, "publish", 5, null, stream, "live"));
+    }
+
+    @Test
+    void connectCreateStreamPublish() throws RtmpProtocolException {
+        session.onMessage(command(0, "connect", 1, connectObject("live", "rtmp://127.0.0.1/live")));
+        assertEquals(List.of(MessageType.WINDOW_ACK_SIZE, MessageType.SET_PEER_BANDWIDTH, MessageType.SET_CHUNK_SIZE,
+                MessageType.COMMAND_AMF0), peer.types());
+        assertEquals(4096, ProtocolControl.parseUint32(peer.sent.get(0)));
+        assertEquals(60000, ProtocolControl.parseChunkSize(peer.sent.get(2)));
+        Command result = peer.lastCommand();
+        assertEquals("_result", result.name());
+        assertEquals(1.0, result.transactionId());
+        assertTrue(((Map<?, ?>) result.commandObject()).get("fmsVer") instanceof String);
+        assertEquals("NetConnection.Connect.Success", code(result));
+        assertEquals(3.0, ((Map<?, ?>) result.argument(0)).get("objectEncoding"));
+
+        session.onMessage(command(0, "releaseStream", 2, null, "x"));
+        assertEquals(List.of("_result", 2.0), List.of(peer.lastCommand().name(), peer.lastCommand().transactionId()));
+        session.onMessage(command(0, "FCPublish", 3, null, "x"));
+        List<Command> commands = peer.commands();
+        assertEquals("onFCPublish", commands.get(commands.size() - 2).name());
+        assertEquals(3.0, peer.lastCommand().transactionId());
+        session.onMessage(command(0, "createStream", 4, null));
+        assertEquals(1.0, peer.lastCommand().argument(0));
+
+        peer.sent.clear();
+        session.onMessage(command(1, "publish", 5, null, "x", "live"));
+        assertEquals(new ProtocolControl.UserControl(ProtocolControl.STREAM_BEGIN, 1),
+                ProtocolControl.parseUserControl(peer.sent.get(0)));
+        assertEquals("NetStream.Publish.Start", code(peer.lastCommand()));
+        assertEquals(1, peer.sent.get(1).streamId(), "onStatus goes on the published stream");
+        assertTrue(session.isPublishing());
+        StreamKey key = new StreamKey("live", "x");
+        assertEquals(key, session.streamKey());
+        LiveSource source = registry.find(key);
+        assertNotNull(source);
+
+        session.onMessage(new RtmpMessage(5, MessageType.DATA_AMF0, 0, 1,
+                Amf0.encode("@setDataFrame", "onMetaData", new Amf0.EcmaArray(Map.of("audiocodecid", 10.0)))));
+        session.onMessage(new RtmpMessage(4, MessageType.AUDIO, 0, 1, AAC_SEQUENCE_HEADER));
+        session.onMessage(new RtmpMessage(4, MessageType.AUDIO, 23, 1, AAC_FRAME));
+        assertEquals(3, source.tagsIn());
+        assertNull(peer.disconnectReason);
+
+        session.onMessage(command(0, "FCUnpublish", 6, null, "x"));
+        session.onMessage(command(1, "deleteStream", 0, null, 1.0));
+        assertTrue(source.isEnded());
+        assertNull(registry.find(key));
+        assertFalse(session.isPublishing());
+    }
+
+    @Test
+    void queryStringsAreKeptOutOfTheStreamKey() throws RtmpProtocolException {
+        publishFlow("live?vhost=a", "cam1?token=s%20cret&x");
+        assertEquals(new StreamKey("live", "cam1"), session.streamKey());
+        assertEquals(Map.of("vhost", "a", "token", "s cret", "x", ""), session.queryParameters());
+        assertNotNull(registry.find(new StreamKey("live", "cam1")));
+    }
+
+    @Test
+    void appFallsBackToTheTcUrl() throws RtmpProtocolException {
+        session.onMessage(command(0, "connect", 1, connectObject(null, "rtmp://127.0.0.1:1935/show/")));
+        session.onMessage(command(0, "createStream", 2, null));
+        session.onMessage(command(1, "publish", 3, null, "y"));
+        assertEquals(new StreamKey("show", "y"), session.streamKey());
+    }
+
+    @Test
+    void publishBeforeConnectIsAProtocolError() {
+        RtmpProtocolException e = assertThrows(RtmpProtocolException.class,
+                () -> session.onMessage(command(1, "publish", 1, null, "x")));
+        assertEquals("'publish' before 'connect'", e.getMessage());
+        assertNull(registry.find(new StreamKey("live", "x")));
+    }
+
+    @Test
+    void mediaBeforePublishIsAProtocolError() throws RtmpProtocolException {
+        session.onMessage(command(0, "connect", 1, connectObject("live", "")));
+        assertThrows(RtmpProtocolException.class,
+                () -> session.onMessage(new RtmpMessage(4, MessageType.AUDIO, 0, 1, AAC_SEQUENCE_HEADER)));
+        assertThrows(RtmpProtocolException.class,
+                () -> session.onMessage(new RtmpMessage(5, MessageType.DATA_AMF0, 0, 1, Amf0.encode("onMetaData"))));
+    }
+
+    @Test
+    void secondPublisherOfAStreamIsRefusedWithBadName() throws RtmpProtocolException {
+        RecordingPeer firstPeer = new RecordingPeer();
+        PublishSession first = new PublishSession("t0", config, registry, firstPeer);
+        first.onMessage(command(0, "connect", 1, connectObject("live", "")));
+        first.onMessage(command(1, "publish", 2, null, "busy"));
+        assertTrue(first.isPublishing());
+
+        publishFlow("live", "busy");
+        Command status = peer.lastCommand();
+        assertEquals("onStatus", status.name());
+        assertEquals("error", ((Map<?, ?>) status.argument(0)).get("level"));
+        assertEquals("NetStream.Publish.BadName", code(status));
+        assertTrue(((String) ((Map<?, ?>) status.argument(0)).get("description")).contains("already published by t0"));
+        assertNotNull(peer.disconnectReason);
+        assertFalse(session.isPublishing());
+        session.close();
+
+        LiveSource source = registry.find(new StreamKey("live", "busy"));
+        assertEquals("t0", source.publisherId(), "the first publisher keeps the stream");
+        first.onMessage(new RtmpMessage(4, MessageType.AUDIO, 0, 1, AAC_SEQUENCE_HEADER));
+        assertEquals(1, source.tagsIn());
+    }
+
+    @Test
+    void invalidNamesAreRefused() throws RtmpProtocolException {
+        publishFlow("live", "../etc");
+        assertEquals("NetStream.Publish.BadName", code(peer.lastCommand()));
+        assertNotNull(peer.disconnectReason);
+        assertTrue(registry.sources().isEmpty());
+    }
+
+    @Test
+    void closeUnpublishes() throws RtmpProtocolException {
+        publishFlow("live", "x");
+        LiveSource source = registry.find(new StreamKey("live", "x"));
+        session.close();
+        session.close();
+        assertTrue(source.isEnded());
+        assertNull(registry.find(new StreamKey("live", "x")));
+    }
+
+    @Test
+    void mediaTheSourceRefusesEndsTheConnection() throws RtmpProtocolException {
+        publishFlow("live", "x");
+        session.onMessage(new RtmpMessage(4, MessageType.AUDIO, 0, 1, new byte[0]));
+        assertTrue(peer.disconnectReason.startsWith("media refused"), peer.disconnectReason);
+    }
+
+    @Test
+    void aggregatesAndAmf3MetadataReachTheSource() throws RtmpProtocolException {
+        publishFlow("live", "x");
+        LiveSource source = registry.find(new StreamKey("live", "x"));
+        ByteArrayOutputStream aggregate = new ByteArrayOutputStream();
+        aggregate.writeBytes(HexFormat.of().parseHex("08 000004 000000 00 000000 AF001210 0000000F".replace(" ", "")));
+        aggregate.writeBytes(HexFormat.of().parseHex("08 000005 000017 00 000000 AF01214912 00000010".replace(" ", "")));
+        session.onMessage(new RtmpMessage(4, MessageType.AGGREGATE, 1000, 1, aggregate.toByteArray()));
+        assertEquals(2, source.tagsIn());
+
+        byte[] amf0 = Amf0.encode("@setDataFrame", "onMetaData", new Amf0.EcmaArray(Map.of("width", 320.0)));
+        byte[] amf3 = new byte[amf0.length + 1];
+        System.arraycopy(amf0, 0, amf3, 1, amf0.length);
+        session.onMessage(new RtmpMessage(5, MessageType.DATA_AMF3, 0, 1, amf3));
+        session.onMessage(new RtmpMessage(5, MessageType.DATA_AMF0, 0, 1, Amf0.encode("onCuePoint", "ignored")));
+        assertEquals(3, source.tagsIn());
+
+        assertThrows(RtmpProtocolException.class, () -> session.onMessage(
+                new RtmpMessage(5, MessageType.DATA_AMF0, 0, 1, HexFormat.of().parseHex("02000A6F6E"))));
+    }
+
+    @Test
+    void unknownCommandsGetAnEmptyResultAndPingsAPong() throws RtmpProtocolException {
+        session.onMessage(command(0, "connect", 1, connectObject("live", "")));
+        session.onMessage(command(0, "getStreamLength", 7, null, "x"));
+        assertEquals(List.of("_result", 7.0), List.of(peer.lastCommand().name(), peer.lastCommand().transactionId()));
+        assertNull(peer.lastCommand().argument(0));
+        peer.sent.clear();
+        session.onMessage(command(0, "someNotification", 0, null));
+        session.onMessage(ProtocolControl.userControl(ProtocolControl.PING_REQUEST, 0xABCDL));
+        assertEquals(1, peer.sent.size());
+        assertArrayEquals(ProtocolControl.pingResponse(0xABCDL).payload(), peer.sent.get(0).payload());
+        assertNull(peer.disconnectReason);
+    }
+
+    @Test
+    void acknowledgesEachWindowOfBytes() throws RtmpProtocolException {
+        session.onBytesReceived(4000);
+        assertTrue(peer.sent.isEmpty());
+        session.onBytesReceived(5000);
+        assertEquals(5000, ProtocolControl.parseUint32(peer.sent.get(0)));
+        session.onMessage(ProtocolControl.windowAckSize(100_000)); // the peer's own window replaces ours
+        session.onBytesReceived(50_000);
+        assertEquals(1, peer.sent.size());
+        session.onBytesReceived(105_000);
+        assertEquals(List.of(MessageType.ACKNOWLEDGEMENT, MessageType.ACKNOWLEDGEMENT), peer.types());
+        session.onBytesReceived(0x1_0000_0010L + 105_000); // past 4 GiB the sequence number wraps
+        assertEquals(105_016, ProtocolControl.parseUint32(peer.sent.get(2)));
+    }
+}
