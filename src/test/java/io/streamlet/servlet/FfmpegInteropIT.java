@@ -4,21 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamlet.live.StreamKey;
-import io.streamlet.testing.EmbeddedJetty;
 import io.streamlet.testing.ExternalTools;
 import io.streamlet.testing.ExternalTools.Result;
+import io.streamlet.testing.WebContainer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Real clients on both sides: ffmpeg publishes H.264 + AAC over RTMP, ffprobe and ffmpeg read the HTTP-FLV. */
+/**
+ * Real clients on both sides, in each embedded container: ffmpeg publishes H.264 + AAC over RTMP, ffprobe
+ * and ffmpeg read the HTTP-FLV.
+ */
 class FfmpegInteropIT {
-    @Test
-    void ffmpegPublishesAndFfprobeAndFfmpegPlay() throws Exception {
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void ffmpegPublishesAndFfprobeAndFfmpegPlay(WebContainer.Kind container) throws Exception {
         String ffmpeg = ExternalTools.require("ffmpeg", "ffmpeg");
         String ffprobe = ExternalTools.require("ffprobe", "ffmpeg");
-        try (EmbeddedJetty server = new EmbeddedJetty(Map.of())) {
+        try (WebContainer server = container.start(Map.of())) {
             Process publisher = ExternalTools.start(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
                     "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440",
                     "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "30", "-pix_fmt", "yuv420p",

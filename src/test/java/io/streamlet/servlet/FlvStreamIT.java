@@ -1,9 +1,8 @@
 package io.streamlet.servlet;
 
-import static io.streamlet.testing.SyntheticMedia.aacFrame;
-import static io.streamlet.testing.SyntheticMedia.aacSequenceHeader;
 import static io.streamlet.testing.SyntheticMedia.avcFrame;
-import static io.streamlet.testing.SyntheticMedia.avcSequenceHeader;
+import static io.streamlet.testing.SyntheticMedia.sendFrames;
+import static io.streamlet.testing.SyntheticMedia.sendHeaders;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,57 +15,58 @@ import io.streamlet.live.LiveSource;
 import io.streamlet.live.StreamKey;
 import io.streamlet.rtmp.MessageType;
 import io.streamlet.rtmp.RtmpMessage;
-import io.streamlet.testing.EmbeddedJetty;
 import io.streamlet.testing.FlvCollector;
 import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.RtmpTestPublisher;
+import io.streamlet.testing.WebContainer;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The RTMP → HTTP-FLV path through the real webapp in embedded Jetty: the project's RTMP publisher on
- * one side, a raw HTTP client parsing the served bytes on the other.
+ * The RTMP → HTTP-FLV path through the real webapp in each embedded container (every test runs once on
+ * Jetty and once on Tomcat): the project's RTMP publisher on one side, a raw HTTP client parsing the
+ * served bytes on the other.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(WebContainer.Kind.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // one container for all tests of an invocation
 class FlvStreamIT {
-    private static EmbeddedJetty server;
+    @Parameter
+    private WebContainer.Kind container;
+    private WebContainer server;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = new EmbeddedJetty(Map.of("streamlet.http.playerStallTimeout", "3s"));
+    @BeforeParameterizedClassInvocation
+    void start() throws Exception {
+        server = container.start(Map.of("streamlet.http.playerStallTimeout", "3s"));
     }
 
-    @AfterAll
-    static void stop() throws Exception {
+    @AfterParameterizedClassInvocation
+    void stop() throws Exception {
         server.close();
     }
 
-    private static RtmpTestPublisher publisher(String stream) throws IOException {
+    private RtmpTestPublisher publisher(String stream) throws IOException {
         RtmpTestPublisher p = RtmpTestPublisher.publish("127.0.0.1", server.rtmpPort(), "live", stream);
         assertEquals("NetStream.Publish.Start", p.lastStatusCode());
         return p;
     }
 
-    private static void sendHeaders(RtmpTestPublisher p) throws IOException {
-        p.sendMetadata(Map.of("width", 640.0, "height", 360.0, "videocodecid", 7.0, "audiocodecid", 10.0, "duration", 0.0));
-        p.sendVideo(0, avcSequenceHeader(1));
-        p.sendAudio(0, aacSequenceHeader());
-    }
-
-    /** Sends frames [from, to) of a 30 fps stream with a keyframe every 30 frames, audio in between. */
-    private static void sendFrames(RtmpTestPublisher p, long t0, int from, int to, int videoSize) throws IOException {
-        for (int f = from; f < to; f++) {
-            long t = t0 + f * 1000L / 30;
-            p.sendVideo(t, avcFrame(f % 30 == 0, videoSize));
-            p.sendAudio(t + 10, aacFrame(40));
-        }
-    }
-
-    private static LiveSource source(String stream) {
+    private LiveSource source(String stream) {
         return StreamletListener.runtime(server.servletContext()).registry().find(new StreamKey("live", stream));
+    }
+
+    private void awaitTags(String stream, long tags) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (source(stream).tagsIn() < tags && System.currentTimeMillis() < deadline) Thread.sleep(5);
+        assertEquals(tags, source(stream).tagsIn(), "the server received what was published");
     }
 
     @Test
@@ -77,6 +77,7 @@ class FlvStreamIT {
             pub.setChunkSize(1000); // video frames of 3000 bytes span chunks
             sendHeaders(pub);
             sendFrames(pub, t0, 0, 75, 3000); // keyframes at frames 0, 30, 60
+            awaitTags("order", 3 + 75 * 2); // the server reads RTMP on its own thread: let it catch up
 
             try (HttpFlvClient player = new HttpFlvClient(server.httpPort(), "GET", "/live/order.flv")) {
                 assertEquals(200, player.status);
@@ -187,7 +188,7 @@ class FlvStreamIT {
         }
     }
 
-    private static HttpFlvClient connectPlayerAfterHeaders(RtmpTestPublisher pub) throws Exception {
+    private HttpFlvClient connectPlayerAfterHeaders(RtmpTestPublisher pub) throws Exception {
         sendHeaders(pub);
         sendFrames(pub, 0, 0, 30, 500);
         HttpFlvClient player = new HttpFlvClient(server.httpPort(), "GET", "/live/" + "sturdy" + ".flv");

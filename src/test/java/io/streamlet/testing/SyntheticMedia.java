@@ -1,6 +1,7 @@
 package io.streamlet.testing;
 
 import io.streamlet.amf.Amf0;
+import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -51,5 +52,21 @@ public final class SyntheticMedia {
         }
         if (audio) m.put("audiocodecid", 10.0);
         return setDataFrame(m);
+    }
+
+    /** Sends onMetaData (with a duration to be dropped) and the AVC and AAC sequence headers at 0. */
+    public static void sendHeaders(RtmpTestPublisher p) throws IOException {
+        p.sendMetadata(Map.of("width", 640.0, "height", 360.0, "videocodecid", 7.0, "audiocodecid", 10.0, "duration", 0.0));
+        p.sendVideo(0, avcSequenceHeader(1));
+        p.sendAudio(0, aacSequenceHeader());
+    }
+
+    /** Sends frames [from, to) of a 30 fps stream with a keyframe every 30 frames, audio in between. */
+    public static void sendFrames(RtmpTestPublisher p, long t0, int from, int to, int videoSize) throws IOException {
+        for (int f = from; f < to; f++) {
+            long t = t0 + f * 1000L / 30;
+            p.sendVideo(t, avcFrame(f % 30 == 0, videoSize));
+            p.sendAudio(t + 10, aacFrame(40));
+        }
     }
 }

@@ -1,0 +1,102 @@
+package io.streamlet.testing;
+
+import io.streamlet.servlet.StreamletListener;
+import jakarta.servlet.ServletContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A servlet container embedded in the test JVM, listening on 127.0.0.1 on a port chosen by the OS, that
+ * runs the webapp as it is in the source tree: {@code src/main/webapp} with the compiled classes from the
+ * test classpath (loaded parent-first, so tests can look into the webapp's runtime).
+ *
+ * <p>It starts with the webapp at the root; {@link #deploy} adds more instances at other context paths.
+ * Every instance gets RTMP on 127.0.0.1 on a free port unless its context parameters say otherwise.
+ */
+public interface WebContainer extends AutoCloseable {
+
+    /** The containers the integration suite runs on. */
+    enum Kind {
+        JETTY {
+            @Override
+            public WebContainer start(Map<String, String> contextParams) throws Exception {
+                return new EmbeddedJetty(contextParams);
+            }
+        },
+        TOMCAT {
+            @Override
+            public WebContainer start(Map<String, String> contextParams) throws Exception {
+                return new EmbeddedTomcat(contextParams);
+            }
+        };
+
+        /** Starts the container with the webapp at the root; fails if the webapp fails to start. */
+        public abstract WebContainer start(Map<String, String> contextParams) throws Exception;
+    }
+
+    /** One started instance of the webapp in a container. */
+    interface Webapp {
+        /** "" for the root. */
+        String contextPath();
+
+        ServletContext servletContext();
+
+        /** Stops the webapp and removes it from the container, as an admin's undeploy does. */
+        void undeploy() throws Exception;
+
+        /** The bound RTMP port (the context attribute {@link StreamletListener#RTMP_PORT}); null without ingest. */
+        default Integer rtmpPortOrNull() {
+            return (Integer) servletContext().getAttribute(StreamletListener.RTMP_PORT);
+        }
+
+        default int rtmpPort() {
+            Integer port = rtmpPortOrNull();
+            if (port == null) throw new IllegalStateException("RTMP ingest is not running in " + contextPath());
+            return port;
+        }
+    }
+
+    /** Thrown by {@link #deploy} (and {@link Kind#start}) when the container did not start the webapp. */
+    final class WebappStartException extends Exception {
+        public WebappStartException(String contextPath, Throwable cause) {
+            super("the webapp at '" + contextPath + "' failed to start: " + cause, cause);
+        }
+    }
+
+    int httpPort();
+
+    /** The webapp at the root. */
+    Webapp webapp();
+
+    /**
+     * Deploys and starts another instance of the webapp at {@code contextPath} ("/name").
+     *
+     * @throws WebappStartException if the webapp does not start, with the webapp's own exception as cause
+     */
+    Webapp deploy(String contextPath, Map<String, String> contextParams) throws Exception;
+
+    /** Stops the container and everything in it. */
+    @Override
+    void close() throws Exception;
+
+    default int rtmpPort() {
+        return webapp().rtmpPort();
+    }
+
+    default ServletContext servletContext() {
+        return webapp().servletContext();
+    }
+
+    default String url(String path) {
+        return "http://127.0.0.1:" + httpPort() + path;
+    }
+
+    /** What the tests run with: RTMP on 127.0.0.1, on a port chosen by the OS; then {@code overrides}. */
+    static Map<String, String> testContextParams(Map<String, String> overrides) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("streamlet.rtmp.host", "127.0.0.1");
+        params.put("streamlet.rtmp.port", "0");
+        params.putAll(overrides);
+        return params;
+    }
+}
