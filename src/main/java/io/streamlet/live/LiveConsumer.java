@@ -56,7 +56,10 @@ public final class LiveConsumer implements AutoCloseable {
     private int pieceTimestamp;
     private int piecePos;
 
+    // Written by the reading thread only; the HTTP API and metrics read them from others.
     private long skips;
+    private long droppedTags;
+    private long tagsOut;
     private long bytesOut;
 
     LiveConsumer(LiveSource source, String id, Runnable listener) {
@@ -81,6 +84,16 @@ public final class LiveConsumer implements AutoCloseable {
         return skips;
     }
 
+    /** Tags this player never received because it skipped ahead or waited for a keyframe. */
+    public long droppedTags() {
+        return droppedTags;
+    }
+
+    /** FLV tags delivered (whole or started) to this player. */
+    public long tagsOut() {
+        return tagsOut;
+    }
+
     public long bytesOut() {
         return bytesOut;
     }
@@ -100,7 +113,10 @@ public final class LiveConsumer implements AutoCloseable {
             if (piecePos == 0 && pieceIsTag && len - n < FlvTag.HEADER_SIZE) break; // keep a tag header whole
             int count = Math.min(piece.length - piecePos, len - n);
             System.arraycopy(piece, piecePos, buf, start, count);
-            if (piecePos == 0 && pieceIsTag) FlvTag.writeTimestamp(buf, start, pieceTimestamp);
+            if (piecePos == 0 && pieceIsTag) {
+                FlvTag.writeTimestamp(buf, start, pieceTimestamp);
+                tagsOut++;
+            }
             piecePos += count;
             n += count;
             if (piecePos == piece.length) piece = null;
@@ -200,6 +216,7 @@ public final class LiveConsumer implements AutoCloseable {
             return false;
         }
         cursor++;
+        if (tag.sessionStart) awaitKeyframe = hasVideo; // a republish: resume at its first keyframe
         if (!wanted(tag)) return false;
         if (tag.header) {
             switch (tag.type) {
@@ -222,6 +239,7 @@ public final class LiveConsumer implements AutoCloseable {
             if (tag.keyframe) {
                 awaitKeyframe = false;
             } else {
+                if (!tag.header) droppedTags++;
                 return tag.header;
             }
         }
@@ -236,10 +254,12 @@ public final class LiveConsumer implements AutoCloseable {
         skips++;
         JoinPoint jp = source.joinPoint();
         if (jp != null && jp.seq() > cursor && log.get(jp.seq()) != null) {
+            droppedTags += jp.seq() - cursor;
             cursor = jp.seq();
             pendingNext = pendingCount = 0;
             queueHeaders(jp);
         } else {
+            droppedTags += log.head() - cursor;
             cursor = log.head();
             awaitKeyframe = hasVideo;
         }

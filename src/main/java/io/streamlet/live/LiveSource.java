@@ -1,12 +1,14 @@
 package io.streamlet.live;
 
 import io.streamlet.StreamletConfig;
+import io.streamlet.flv.CodecDetails;
 import io.streamlet.flv.FlvHeader;
 import io.streamlet.flv.FlvTag;
 import io.streamlet.flv.MediaInfo;
 import io.streamlet.flv.ScriptData;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -18,20 +20,21 @@ import java.util.function.Consumer;
  * <p>Publishing costs O(1) per tag in the number of players, except for waking the players that are
  * parked: a volatile read each.
  *
- * <p>Threads: {@link #onMessage} runs on the publisher's thread only; consumers read from any thread.
+ * <p>Threads: messages arrive on the publisher's thread, under this source's lock (uncontended except
+ * while a new publisher session takes over); consumers read from any thread without locking.
  */
 public final class LiveSource {
     /** Audio-only streams have no keyframes: a player joins at most this far behind the newest audio. */
     static final long AUDIO_ONLY_JOIN_MS = 1_000;
 
     private final StreamKey key;
-    private final String publisherId;
     private final StreamletConfig config;
-    private final Consumer<LiveSource> onUnpublish;
+    private final Consumer<Publication> onPublisherGone;
     private final TagLog log;
     private final SourceClock clock = new SourceClock();
     private final CopyOnWriteArrayList<LiveConsumer> consumers = new CopyOnWriteArrayList<>();
     private final long publishedAtMillis = System.currentTimeMillis();
+    private final String id = ClientIds.next();
 
     private LiveTag metadata;
     private LiveTag videoHeader;
@@ -48,13 +51,29 @@ public final class LiveSource {
 
     private volatile long lastTime;
     private volatile long bytesIn;
+    /** Video frames published (sequence headers excluded), SRS's {@code frames}; written by the publisher's thread only. */
+    private volatile long videoFrames;
+    /** Read from the latest sequence headers, for the HTTP API; null until one arrives. */
+    private volatile CodecDetails.Video videoDetails;
+    private volatile CodecDetails.Audio audioDetails;
+    /** Bytes sent to players that have left; with the current players' counts, the stream's bytes out. */
+    private final LongAdder bytesOutOfGonePlayers = new LongAdder();
     private volatile boolean ended;
 
-    LiveSource(StreamKey key, String publisherId, StreamletConfig config, Consumer<LiveSource> onUnpublish) {
+    /** The publisher's session, or null while the source waits for a republish. */
+    private volatile Publication publication;
+    /** The last session started, kept after it ends: tells one wait for a republish from a later one. */
+    private volatile Publication latestSession;
+    private volatile long lastMessageNanos = System.nanoTime();
+    /** The next tag is the first of a new publisher session: players resume at its keyframe. */
+    private boolean sessionStart;
+    /** The session whose messages were appended last; a different one starts a new session. */
+    private Publication clockOwner;
+
+    LiveSource(StreamKey key, StreamletConfig config, Consumer<Publication> onPublisherGone) {
         this.key = key;
-        this.publisherId = publisherId;
         this.config = config;
-        this.onUnpublish = onUnpublish;
+        this.onPublisherGone = onPublisherGone;
         this.log = new TagLog(config.logCapacity());
     }
 
@@ -62,8 +81,29 @@ public final class LiveSource {
         return key;
     }
 
+    /** The current publisher's client id, or null while the source waits for a republish. */
     public String publisherId() {
-        return publisherId;
+        Publication p = publication;
+        return p == null ? null : p.publisherId();
+    }
+
+    /** A process-unique id for the HTTP API (SRS's stream id). */
+    public String id() {
+        return id;
+    }
+
+    public long videoFrames() {
+        return videoFrames;
+    }
+
+    /** The video codec's details from the latest sequence header, or null before one. */
+    public CodecDetails.Video videoDetails() {
+        return videoDetails;
+    }
+
+    /** The audio codec's details from the latest sequence header, or null before one. */
+    public CodecDetails.Audio audioDetails() {
+        return audioDetails;
     }
 
     public long publishedAtMillis() {
@@ -72,6 +112,13 @@ public final class LiveSource {
 
     public boolean isEnded() {
         return ended;
+    }
+
+    /** Bytes sent to this stream's players so far, those gone included (for the HTTP API). */
+    public long bytesOut() {
+        long sum = bytesOutOfGonePlayers.sum();
+        for (LiveConsumer c : consumers) sum += c.bytesOut();
+        return sum;
     }
 
     public int consumerCount() {
@@ -97,8 +144,13 @@ public final class LiveSource {
      *     the caller must not modify it afterwards
      * @throws IllegalArgumentException media that cannot be accepted (the publisher is closed)
      */
-    public void onMessage(int type, long timestamp, byte[] payload) {
-        if (ended) return;
+    synchronized void onMessage(Publication from, int type, long timestamp, byte[] payload) {
+        if (from != publication || ended) return; // a replaced session may still be mid-message: the lock orders it
+        if (from != clockOwner) {
+            if (clockOwner != null) resetSession();
+            clockOwner = from;
+        }
+        lastMessageNanos = System.nanoTime();
         boolean keyframe = false;
         boolean header;
         byte[] body = payload;
@@ -106,12 +158,18 @@ public final class LiveSource {
         switch (type) {
             case FlvTag.AUDIO -> {
                 header = MediaInfo.audio(payload).sequenceHeader();
+                if (header) audioDetails = CodecDetails.Audio.parse(payload);
                 audioSeen = true;
                 time = clock.map(0, timestamp);
             }
             case FlvTag.VIDEO -> {
                 MediaInfo info = MediaInfo.video(payload);
                 header = info.sequenceHeader();
+                if (header) {
+                    videoDetails = CodecDetails.Video.parse(payload, metadataProperties);
+                } else {
+                    videoFrames++; // single writer: the publisher's thread, under this source's lock
+                }
                 keyframe = info.keyframe();
                 videoSeen = true;
                 time = clock.map(1, timestamp);
@@ -134,7 +192,8 @@ public final class LiveSource {
         trim(time);
         long seq = log.head();
         long byteEnd = bytesIn + frame.length;
-        LiveTag tag = new LiveTag(seq, type, time, frame, byteEnd, keyframe, header);
+        LiveTag tag = new LiveTag(seq, type, time, frame, byteEnd, keyframe, header, sessionStart);
+        sessionStart = false;
         if (header) {
             switch (type) {
                 case FlvTag.AUDIO -> audioHeader = tag;
@@ -178,10 +237,20 @@ public final class LiveSource {
     }
 
     /**
-     * Decides the FLV header's track flags (SRS's guess_has_av): as soon as every track the metadata
-     * announces (both, without metadata) has been seen, or after {@code trackGuessMs} of media.
+     * Decides the FLV header's track flags: fixed by the {@code tracks} knob, or guessed as SRS's
+     * guess_has_av does: as soon as every track the metadata announces (both, without metadata) has been
+     * seen, or after {@code trackGuessMs} of media.
      */
     private void guessTracks(long now) {
+        switch (config.tracks()) {
+            case AUDIO_VIDEO -> trackFlags = FlvHeader.FLAG_AUDIO | FlvHeader.FLAG_VIDEO;
+            case AUDIO -> trackFlags = FlvHeader.FLAG_AUDIO;
+            case VIDEO -> trackFlags = FlvHeader.FLAG_VIDEO;
+            case AUTO -> guessTracksFromMedia(now);
+        }
+    }
+
+    private void guessTracksFromMedia(long now) {
         if (firstMediaTime < 0) firstMediaTime = now;
         boolean announced = metadata != null;
         boolean expectAudio = !announced || metadataProperties.containsKey("audiocodecid");
@@ -192,11 +261,54 @@ public final class LiveSource {
         }
     }
 
-    /** The publisher is gone: players get what is buffered, then end of stream. Idempotent, any thread. */
-    public void unpublish() {
+    /** Whether the publisher has sent nothing for {@code nanos}: a session that is probably dead. */
+    boolean isSilentFor(long nanos) {
+        return System.nanoTime() - lastMessageNanos > nanos;
+    }
+
+    /**
+     * Starts a publisher session: the first, a republish within the grace window, or a replacement of a
+     * silent one. The old session becomes inert; time continues forward from where it was, and players
+     * resume at the new session's first keyframe after its sequence headers. Registry lock held.
+     */
+    Publication startSession(String publisherId, Runnable disconnect) {
+        Publication old = publication;
+        Publication fresh = new Publication(this, publisherId, disconnect);
+        publication = fresh;
+        latestSession = fresh;
+        lastMessageNanos = System.nanoTime();
+        if (old != null) old.disconnect();
+        return fresh;
+    }
+
+    /** On the new session's first message: its clock continues from the last one, its players wait for its keyframe. */
+    private void resetSession() {
+        clock.restart();
+        joinPoint = null;
+        sessionStart = true;
+    }
+
+    /** A publisher session says it ended; the registry decides what becomes of the source. Any thread. */
+    void unpublish(Publication from) {
+        if (from == publication) onPublisherGone.accept(from);
+    }
+
+    /** True while the source waits for a republish since {@code gone} ended (no session started after it). */
+    boolean isOrphanedBy(Publication gone) {
+        return publication == null && latestSession == gone;
+    }
+
+    /** Clears {@code from} if it is still the current session; false if it was replaced. Registry lock held. */
+    boolean endSession(Publication from) {
+        if (from != publication) return false;
+        publication = null;
+        return true;
+    }
+
+    /** Ends the stream for its players. Idempotent, any thread. */
+    void end() {
         if (ended) return;
         ended = true;
-        onUnpublish.accept(this);
         for (LiveConsumer c : consumers) c.signal();
     }
 
@@ -211,7 +323,7 @@ public final class LiveSource {
     }
 
     void unsubscribe(LiveConsumer c) {
-        consumers.remove(c);
+        if (consumers.remove(c)) bytesOutOfGonePlayers.add(c.bytesOut());
     }
 
     TagLog log() {

@@ -18,8 +18,11 @@ final class LiveTag {
     final boolean keyframe;
     /** A codec configuration (sequence header / SequenceStart) or onMetaData: players need the latest one. */
     final boolean header;
+    /** The first tag of a new publisher session (a republish): players drop media until its keyframe. */
+    final boolean sessionStart;
 
-    LiveTag(long seq, int type, long time, byte[] frame, long byteEnd, boolean keyframe, boolean header) {
+    LiveTag(long seq, int type, long time, byte[] frame, long byteEnd, boolean keyframe, boolean header,
+            boolean sessionStart) {
         this.seq = seq;
         this.type = type;
         this.time = time;
@@ -27,5 +30,6 @@ final class LiveTag {
         this.byteEnd = byteEnd;
         this.keyframe = keyframe;
         this.header = header;
+        this.sessionStart = sessionStart;
     }
 }

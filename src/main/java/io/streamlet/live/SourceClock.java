@@ -23,13 +23,25 @@ final class SourceClock {
     private long offset;
     private long lastMapped;
     private long last;
+    /** Where the first tag after {@link #restart} lands. */
+    private long resumeAt;
+
+    /** A new publisher session: its first tag comes one step after the last, whatever its own clock says. */
+    void restart() {
+        seen[0] = seen[1] = false;
+        if (started) {
+            started = false;
+            resumeAt = last + STEP_MS;
+        }
+    }
 
     /** Source time of a tag on {@code track} (0 audio, 1 video, -1 for data, which follows the others). */
     long map(int track, long rtmpTimestamp) {
         if (track < 0) return started ? last : 0;
         long unwrapped = seen[track] ? lastUnwrapped[track] + (int) (rtmpTimestamp - lastRaw[track]) : rtmpTimestamp;
         if (!started) {
-            offset = -unwrapped;
+            offset = resumeAt - unwrapped;
+            lastMapped = resumeAt;
             started = true;
         }
         long mapped = unwrapped + offset;

@@ -1,33 +1,72 @@
 package io.streamlet.live;
 
+import io.streamlet.OwnedThreads;
 import io.streamlet.StreamletConfig;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live sources by {@link StreamKey} (SRS's stream mux): at most one publisher per stream. A source
- * is mounted when its publish is accepted and unmounted when it unpublishes.
+ * The live sources by {@link StreamKey} (SRS's stream mux): at most one publisher per stream.
+ *
+ * <p>A source is mounted when its first publish is accepted. When its publisher goes, it is unmounted
+ * at once, or after {@code republishGrace} if nobody publishes it again by then: a republish within the
+ * window continues the same source, so its players stay on their responses. A publish of a stream whose
+ * publisher has sent nothing for {@code stalePublisher} replaces that session (a reconnecting encoder
+ * is not refused as "busy" by its own dead connection).
  */
-public final class SourceRegistry {
+public final class SourceRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SourceRegistry.class);
 
     private final StreamletConfig config;
     private final ConcurrentHashMap<StreamKey, LiveSource> sources = new ConcurrentHashMap<>();
+    private final Metrics metrics = new Metrics();
+    private final long stalePublisherNanos;
+    private final OwnedThreads graceThread = new OwnedThreads("streamlet-republish-grace-");
+    /** Ends sources whose grace window passed; only when there is a window. */
+    private final ScheduledExecutorService graceTimer;
 
     public SourceRegistry(StreamletConfig config) {
         this.config = config;
+        this.stalePublisherNanos = TimeUnit.MILLISECONDS.toNanos(config.stalePublisherMs());
+        this.graceTimer = config.republishGraceMs() == 0 ? null
+                : Executors.newSingleThreadScheduledExecutor(graceThread);
     }
 
-    /** Mounts a new source for {@code key}; fails if the stream already has a live publisher. */
-    public LiveSource publish(StreamKey key, String publisherId) throws StreamBusyException {
-        LiveSource fresh = new LiveSource(key, publisherId, config, this::unmount);
-        LiveSource current = sources.putIfAbsent(key, fresh);
-        if (current != null) throw new StreamBusyException(key, current.publisherId());
-        log.info("[{}] stream {} published", publisherId, key);
-        return fresh;
+    /**
+     * Starts {@code publisherId}'s session on {@code key}: a new source, the continuation of one in its
+     * grace window, or the replacement of a silent publisher (whose connection {@code disconnect} of the
+     * old session is then called).
+     *
+     * @param disconnect ends this publisher's connection from any thread, should a later publish replace it
+     * @throws StreamBusyException the stream has a live publisher
+     */
+    public Publication publish(StreamKey key, String publisherId, Runnable disconnect) throws StreamBusyException {
+        Publication[] started = new Publication[1];
+        String[] busyWith = new String[1];
+        sources.compute(key, (k, source) -> {
+            if (source == null) {
+                source = new LiveSource(k, config, this::onPublisherGone);
+                log.info("[{}] stream {} published", publisherId, k);
+            } else if (source.publisherId() == null) {
+                log.info("[{}] stream {} republished within the grace window", publisherId, k);
+            } else if (source.isSilentFor(stalePublisherNanos)) {
+                log.info("[{}] stream {} taken over from silent publisher {}", publisherId, k, source.publisherId());
+            } else {
+                busyWith[0] = source.publisherId();
+                return source;
+            }
+            started[0] = source.startSession(publisherId, disconnect);
+            return source;
+        });
+        if (started[0] == null) throw new StreamBusyException(key, busyWith[0]);
+        return started[0];
     }
 
     /** The live source of {@code key}, or null when nobody publishes it. */
@@ -35,20 +74,69 @@ public final class SourceRegistry {
         return sources.get(key);
     }
 
-    /** The sources published now. */
+    /** The webapp's event counters: ingest, players and hooks count into it, {@code /metrics} reads it. */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** The sources mounted now. */
     public Collection<LiveSource> sources() {
         return Collections.unmodifiableCollection(sources.values());
     }
 
-    /** Unpublishes every source: their players get end of stream. */
-    public void unpublishAll() {
-        sources.values().forEach(LiveSource::unpublish);
+    /** Ends every stream now (players get end of stream) and stops the grace timer. */
+    @Override
+    public void close() {
+        sources.values().forEach(this::unmount);
+        if (graceTimer == null) return;
+        graceTimer.shutdownNow();
+        try {
+            graceThread.joinAll(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A publisher session ended: unmount the source now, or once its grace window passes unused. */
+    private void onPublisherGone(Publication gone) {
+        LiveSource source = gone.source();
+        boolean[] ended = new boolean[1];
+        boolean[] orphaned = new boolean[1];
+        sources.computeIfPresent(source.key(), (k, current) -> {
+            if (current != source || !source.endSession(gone)) return current;
+            orphaned[0] = true;
+            ended[0] = graceTimer == null;
+            return ended[0] ? null : current;
+        });
+        if (ended[0]) {
+            ended(source);
+        } else if (orphaned[0]) {
+            log.info("stream {} lost its publisher; players wait {} ms for a republish", source.key(), config.republishGraceMs());
+            try {
+                graceTimer.schedule(() -> unmountIfOrphaned(gone), config.republishGraceMs(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closing) {
+                unmountIfOrphaned(gone);
+            }
+        }
+    }
+
+    /** Ends the source if nobody republished it since {@code gone} ended (a later wait has its own timer). */
+    private void unmountIfOrphaned(Publication gone) {
+        LiveSource source = gone.source();
+        boolean[] removed = new boolean[1];
+        sources.computeIfPresent(source.key(), (k, current) -> {
+            removed[0] = current == source && source.isOrphanedBy(gone);
+            return removed[0] ? null : current;
+        });
+        if (removed[0]) ended(source);
+    }
+
+    private void ended(LiveSource source) {
+        log.info("stream {} unpublished after {} tags, {} bytes", source.key(), source.tagsIn(), source.bytesIn());
+        source.end();
     }
 
     private void unmount(LiveSource source) {
-        if (sources.remove(source.key(), source)) {
-            log.info("[{}] stream {} unpublished after {} tags, {} bytes", source.publisherId(), source.key(),
-                    source.tagsIn(), source.bytesIn());
-        }
+        if (sources.remove(source.key(), source)) ended(source);
     }
 }

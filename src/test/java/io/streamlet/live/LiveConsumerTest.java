@@ -8,6 +8,7 @@ import static io.streamlet.testing.SyntheticMedia.metadata;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,12 +32,12 @@ class LiveConsumerTest {
         return new SourceRegistry(StreamletConfig.load(map::get));
     }
 
-    private static LiveSource publish(SourceRegistry registry) throws StreamBusyException {
-        return registry.publish(new StreamKey("live", "test"), "pub");
+    private static Publication publish(SourceRegistry registry) throws StreamBusyException {
+        return registry.publish(new StreamKey("live", "test"), "pub", () -> {});
     }
 
     /** Publishes {@code seconds} of 30 fps video (keyframe every second) and ~43 fps audio from {@code t0}. */
-    private static long publishAv(LiveSource s, long t0, int seconds) {
+    private static long publishAv(Publication s, long t0, int seconds) {
         long t = t0;
         for (int frame = 0; frame < seconds * 30; frame++) {
             t = t0 + frame * 1000L / 30;
@@ -46,7 +47,7 @@ class LiveConsumerTest {
         return t;
     }
 
-    private static void startAv(LiveSource s, long t0) {
+    private static void startAv(Publication s, long t0) {
         s.onMessage(FlvTag.SCRIPT, t0, metadata(true, true));
         s.onMessage(FlvTag.VIDEO, t0, avcSequenceHeader(1));
         s.onMessage(FlvTag.AUDIO, t0, aacSequenceHeader());
@@ -70,12 +71,12 @@ class LiveConsumerTest {
 
     @Test
     void newPlayerGetsHeaderMetadataSequenceHeadersThenGopFromKeyframe() throws Exception {
-        LiveSource s = publish(registry());
+        Publication s = publish(registry());
         startAv(s, 5000);
         publishAv(s, 5000, 2); // keyframes at 5000 and 6000
         s.onMessage(FlvTag.VIDEO, 7000, avcFrame(false, 200)); // still in the GOP of 6000
 
-        LiveConsumer c = s.subscribe("p1", signals::incrementAndGet);
+        LiveConsumer c = s.source().subscribe("p1", signals::incrementAndGet);
         FlvCollector got = new FlvCollector();
         assertEquals(0, drain(c, got));
 
@@ -96,8 +97,8 @@ class LiveConsumerTest {
 
     @Test
     void playerWaitsForFirstKeyframeAndIsSignalledWhenDataArrives() throws Exception {
-        LiveSource s = publish(registry());
-        LiveConsumer c = s.subscribe("p1", signals::incrementAndGet);
+        Publication s = publish(registry());
+        LiveConsumer c = s.source().subscribe("p1", signals::incrementAndGet);
         FlvCollector got = new FlvCollector();
         assertEquals(0, drain(c, got));
         startAv(s, 0);
@@ -114,10 +115,10 @@ class LiveConsumerTest {
     @Test
     void trackFlagsMatchWhatIsSent() throws Exception {
         SourceRegistry reg = registry("streamlet.live.trackGuess", "500ms");
-        LiveSource video = reg.publish(new StreamKey("live", "v"), "a");
+        Publication video = reg.publish(new StreamKey("live", "v"), "a", () -> {});
         video.onMessage(FlvTag.VIDEO, 0, avcSequenceHeader(1));
         video.onMessage(FlvTag.VIDEO, 0, avcFrame(true, 100));
-        LiveConsumer vc = video.subscribe("p", () -> {});
+        LiveConsumer vc = video.source().subscribe("p", () -> {});
         FlvCollector got = new FlvCollector();
         drain(vc, got);
         assertEquals(-1, got.headerFlags, "without metadata both tracks are expected until the guess window passes");
@@ -126,11 +127,11 @@ class LiveConsumerTest {
         assertEquals(FlvHeader.FLAG_VIDEO, got.headerFlags);
         assertTrue(got.tags.stream().noneMatch(FlvCollector.Tag::isAudio));
 
-        LiveSource audio = reg.publish(new StreamKey("live", "a"), "b");
+        Publication audio = reg.publish(new StreamKey("live", "a"), "b", () -> {});
         audio.onMessage(FlvTag.SCRIPT, 0, metadata(true, false));
         audio.onMessage(FlvTag.AUDIO, 0, aacSequenceHeader());
         for (int t = 0; t < 5000; t += 23) audio.onMessage(FlvTag.AUDIO, t, aacFrame(20));
-        LiveConsumer ac = audio.subscribe("p", () -> {});
+        LiveConsumer ac = audio.source().subscribe("p", () -> {});
         FlvCollector gotAudio = new FlvCollector();
         drain(ac, gotAudio);
         assertEquals(FlvHeader.FLAG_AUDIO, gotAudio.headerFlags, "metadata announcing only audio settles at once");
@@ -141,11 +142,23 @@ class LiveConsumerTest {
     }
 
     @Test
+    void trackFlagsCanBeFixedPerDeployment() throws Exception {
+        Publication audioOnly = publish(registry("streamlet.live.tracks", "audio"));
+        startAv(audioOnly, 0);
+        publishAv(audioOnly, 0, 1);
+        FlvCollector got = new FlvCollector();
+        drain(audioOnly.source().subscribe("p", () -> {}), got);
+        assertEquals(FlvHeader.FLAG_AUDIO, got.headerFlags);
+        assertTrue(got.media().stream().allMatch(FlvCollector.Tag::isAudio), "video is held back as announced");
+        assertThrows(StreamletConfig.InvalidConfigException.class, () -> registry("streamlet.live.tracks", "stereo"));
+    }
+
+    @Test
     void newSequenceHeaderMidStreamPrecedesTheFramesUsingIt() throws Exception {
-        LiveSource s = publish(registry());
+        Publication s = publish(registry());
         startAv(s, 0);
         publishAv(s, 0, 1);
-        LiveConsumer c = s.subscribe("p1", () -> {});
+        LiveConsumer c = s.source().subscribe("p1", () -> {});
         FlvCollector got = new FlvCollector();
         drain(c, got);
         s.onMessage(FlvTag.VIDEO, 1000, avcSequenceHeader(2));
@@ -161,10 +174,10 @@ class LiveConsumerTest {
 
     @Test
     void slowPlayerSkipsToNewestKeyframeWithChangedHeadersAndTimeGoingForward() throws Exception {
-        LiveSource s = publish(registry("streamlet.live.queueLength", "2s"));
+        Publication s = publish(registry("streamlet.live.queueLength", "2s"));
         startAv(s, 0);
         publishAv(s, 0, 1);
-        LiveConsumer c = s.subscribe("p1", () -> {});
+        LiveConsumer c = s.source().subscribe("p1", () -> {});
         FlvCollector got = new FlvCollector();
         byte[] buf = new byte[2000];
         got.feed(buf, 0, c.read(buf, 0, buf.length)); // reads a little, then stops reading
@@ -195,10 +208,10 @@ class LiveConsumerTest {
 
     @Test
     void unpublishDeliversTheRestThenEnds() throws Exception {
-        LiveSource s = publish(registry());
+        Publication s = publish(registry());
         startAv(s, 0);
         publishAv(s, 0, 1);
-        LiveConsumer c = s.subscribe("p1", signals::incrementAndGet);
+        LiveConsumer c = s.source().subscribe("p1", signals::incrementAndGet);
         FlvCollector got = new FlvCollector();
         drain(c, got);
         s.onMessage(FlvTag.VIDEO, 1000, avcFrame(true, 100));
@@ -211,9 +224,9 @@ class LiveConsumerTest {
     @Test
     void secondPublisherIsRefusedUntilTheFirstUnpublishes() throws Exception {
         SourceRegistry reg = registry();
-        LiveSource first = publish(reg);
+        Publication first = publish(reg);
         assertThrows(StreamBusyException.class, () -> publish(reg));
-        assertTrue(reg.find(new StreamKey("live", "test")) == first);
+        assertTrue(reg.find(new StreamKey("live", "test")) == first.source());
         first.unpublish();
         assertEquals(null, reg.find(new StreamKey("live", "test")));
         publish(reg);
@@ -221,11 +234,72 @@ class LiveConsumerTest {
 
     @Test
     void logHoldsBoundedBytesWhateverThePublisherSends() throws Exception {
-        LiveSource s = publish(registry("streamlet.live.logMaxBytes", "256KiB", "streamlet.live.queueLength", "60s"));
+        Publication s = publish(registry("streamlet.live.logMaxBytes", "256KiB", "streamlet.live.queueLength", "60s"));
         startAv(s, 0);
         for (int i = 0; i < 3000; i++) s.onMessage(FlvTag.VIDEO, i * 33L, avcFrame(i == 0, 1000));
-        assertTrue(s.log().heldBytes() <= 256 * 1024 + 2000, "held " + s.log().heldBytes());
+        assertTrue(s.source().log().heldBytes() <= 256 * 1024 + 2000, "held " + s.source().log().heldBytes());
         // The GOP started at tag 0 no longer fits: new players wait for the next keyframe.
-        assertEquals(null, s.joinPoint());
+        assertEquals(null, s.source().joinPoint());
+    }
+
+    @Test
+    void republishWithinGraceContinuesTheSameResponse() throws Exception {
+        SourceRegistry reg = registry("streamlet.live.republishGrace", "300ms");
+        Publication first = publish(reg);
+        startAv(first, 0);
+        publishAv(first, 0, 1);
+        LiveConsumer c = first.source().subscribe("p1", signals::incrementAndGet);
+        FlvCollector got = new FlvCollector();
+        drain(c, got);
+        long lastBefore = got.tags.get(got.tags.size() - 1).timestamp();
+        first.unpublish();
+        assertEquals(0, drain(c, got), "within the grace window the player waits");
+
+        Publication second = publish(reg); // the encoder reconnects, its clock restarted at 0, new resolution
+        assertTrue(second.source() == first.source(), "the same source continues");
+        second.onMessage(FlvTag.VIDEO, 0, avcSequenceHeader(2));
+        second.onMessage(FlvTag.AUDIO, 0, aacSequenceHeader());
+        second.onMessage(FlvTag.AUDIO, 3, aacFrame(30)); // before the first keyframe: dropped for this player
+        second.onMessage(FlvTag.VIDEO, 5, avcFrame(true, 100));
+        second.onMessage(FlvTag.VIDEO, 38, avcFrame(false, 100));
+        first.unpublish(); // a stale session's late unpublish changes nothing
+        assertEquals(0, drain(c, got));
+
+        List<FlvCollector.Tag> after = got.tags.stream().filter(t -> t.timestamp() > lastBefore).toList();
+        assertEquals(List.of("avc-header", "aac-header", "key", "video"),
+                after.stream().map(t -> t.toString().replaceAll("@.*", "")).toList());
+        assertArrayEquals(avcSequenceHeader(2), after.get(0).body());
+        assertEquals(lastBefore + SourceClock.STEP_MS + 5, after.get(2).timestamp(), "time goes on from where it was");
+        assertMonotonic(got.tags);
+
+        second.unpublish();
+        assertEquals(0, drain(c, got));
+        long deadline = System.currentTimeMillis() + 3000;
+        int last = 0;
+        while (last != -1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+            last = drain(c, got);
+        }
+        assertEquals(-1, last, "the response ends once the window passes with no republish");
+        assertNull(reg.find(new StreamKey("live", "test")));
+        reg.close();
+    }
+
+    @Test
+    void silentPublisherIsReplacedAndItsSessionBecomesInert() throws Exception {
+        SourceRegistry reg = registry("streamlet.live.stalePublisher", "100ms");
+        AtomicInteger kicked = new AtomicInteger();
+        Publication dead = reg.publish(new StreamKey("live", "test"), "dead", kicked::incrementAndGet);
+        startAv(dead, 0);
+        assertThrows(StreamBusyException.class, () -> publish(reg), "a live publisher is not replaced");
+        Thread.sleep(150);
+        Publication fresh = publish(reg);
+        assertEquals(1, kicked.get(), "the silent session's connection is closed");
+        assertEquals("pub", fresh.source().publisherId());
+        long tags = fresh.source().tagsIn();
+        dead.onMessage(FlvTag.VIDEO, 100, avcFrame(true, 100));
+        dead.unpublish();
+        assertEquals(tags, fresh.source().tagsIn(), "nothing of the replaced session gets in");
+        assertTrue(reg.find(new StreamKey("live", "test")) == fresh.source(), "nor can it end the stream");
     }
 }
