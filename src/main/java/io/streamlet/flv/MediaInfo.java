@@ -17,7 +17,11 @@ public record MediaInfo(boolean keyframe, boolean sequenceHeader, String codec) 
 
     // Enhanced RTMP video packet types (the low nibble when the ex-header bit is set).
     private static final int VIDEO_SEQUENCE_START = 0;
+    private static final int VIDEO_CODED_FRAMES = 1;
+    private static final int VIDEO_CODED_FRAMES_X = 3;
     private static final int VIDEO_METADATA = 4;
+    /** AV1's configuration as its MPEG-2 TS descriptor: a sequence header like SequenceStart. */
+    private static final int VIDEO_MPEG2TS_SEQUENCE_START = 5;
     private static final int VIDEO_MULTITRACK = 6;
     private static final int VIDEO_MOD_EX = 7;
     // Enhanced RTMP audio packet types.
@@ -36,29 +40,22 @@ public record MediaInfo(boolean keyframe, boolean sequenceHeader, String codec) 
         if ((b0 & 0x80) == 0) {
             int codecId = b0 & 0x0F;
             String codec = codecId < LEGACY_VIDEO.length ? LEGACY_VIDEO[codecId] : null;
-            // AVC, HEVC (codec id 12) and AV1 (13) carry an AVCPacketType byte: 0 is the configuration record.
+            // AVC, HEVC (codec id 12) and AV1 (13) carry an AVCPacketType byte: 0 is the configuration record,
+            // 1 coded frames, 2 the end of sequence (which encoders flag as a keyframe, but nothing follows it).
             boolean hasPacketType = codecId == 7 || codecId == 12 || codecId == 13;
             if (hasPacketType) require(body, 2, "video tag without AVCPacketType");
             boolean config = hasPacketType && body[1] == 0;
-            return new MediaInfo(frameType == FRAME_KEY && !config, config, codec == null ? "video" + codecId : codec);
+            boolean frames = !hasPacketType || body[1] == 1;
+            return new MediaInfo(frameType == FRAME_KEY && frames, config, codec == null ? "video" + codecId : codec);
         }
-        int at = 1;
-        int packetType = b0 & 0x0F;
-        while (packetType == VIDEO_MOD_EX) {
-            at = skipModEx(body, at);
-            packetType = body[at - 1] & 0x0F;
-        }
-        if (packetType == VIDEO_MULTITRACK) {
-            // AvMultitrackType (high nibble) and the real packet type (low nibble); the FourCC follows.
-            require(body, at + 1, "truncated multitrack video header");
-            packetType = body[at] & 0x0F;
-            at++;
-        }
-        require(body, at + 4, "truncated enhanced video header");
-        String fourCc = fourCc(body, at);
+        ExHeader ex = ExHeader.parse(body, VIDEO_MOD_EX, VIDEO_MULTITRACK, "video");
+        int packetType = ex.packetType();
+        String fourCc = ex.fourCc();
         if (frameType == FRAME_COMMAND && packetType != VIDEO_METADATA) return new MediaInfo(false, false, fourCc);
-        boolean config = packetType == VIDEO_SEQUENCE_START;
-        return new MediaInfo(frameType == FRAME_KEY && !config && packetType != VIDEO_METADATA, config, fourCc);
+        boolean config = packetType == VIDEO_SEQUENCE_START || packetType == VIDEO_MPEG2TS_SEQUENCE_START;
+        // Only coded frames are join points: SequenceEnd and Metadata come with the key frame type too.
+        boolean frames = packetType == VIDEO_CODED_FRAMES || packetType == VIDEO_CODED_FRAMES_X;
+        return new MediaInfo(frameType == FRAME_KEY && frames, config, fourCc);
     }
 
     /** Inspects an audio tag body. @throws IllegalArgumentException a body too short for its header */
@@ -71,19 +68,31 @@ public record MediaInfo(boolean keyframe, boolean sequenceHeader, String codec) 
             String codec = LEGACY_AUDIO[soundFormat];
             return new MediaInfo(false, aac && body[1] == 0, codec == null ? "audio" + soundFormat : codec);
         }
-        int at = 1;
-        int packetType = body[0] & 0x0F;
-        while (packetType == AUDIO_MOD_EX) {
-            at = skipModEx(body, at);
-            packetType = body[at - 1] & 0x0F;
+        ExHeader ex = ExHeader.parse(body, AUDIO_MOD_EX, AUDIO_MULTITRACK, "audio");
+        return new MediaInfo(false, ex.packetType() == AUDIO_SEQUENCE_START, ex.fourCc());
+    }
+
+    /**
+     * An Enhanced RTMP audio or video ex-header: the packet type in the first byte's low nibble, then any
+     * ModEx blocks (each ending in the next packet type), then for Multitrack the AvMultitrackType byte
+     * (whose low nibble is the real packet type), then the FourCC.
+     */
+    private record ExHeader(int packetType, String fourCc) {
+        static ExHeader parse(byte[] body, int modEx, int multitrack, String kind) {
+            int at = 1;
+            int packetType = body[0] & 0x0F;
+            while (packetType == modEx) {
+                at = skipModEx(body, at);
+                packetType = body[at - 1] & 0x0F;
+            }
+            if (packetType == multitrack) {
+                require(body, at + 1, "truncated multitrack " + kind + " header");
+                packetType = body[at] & 0x0F;
+                at++;
+            }
+            require(body, at + 4, "truncated enhanced " + kind + " header");
+            return new ExHeader(packetType, MediaInfo.fourCc(body, at));
         }
-        if (packetType == AUDIO_MULTITRACK) {
-            require(body, at + 1, "truncated multitrack audio header");
-            packetType = body[at] & 0x0F;
-            at++;
-        }
-        require(body, at + 4, "truncated enhanced audio header");
-        return new MediaInfo(false, packetType == AUDIO_SEQUENCE_START, fourCc(body, at));
     }
 
     /**

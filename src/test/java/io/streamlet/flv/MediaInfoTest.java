@@ -40,4 +40,16 @@ class MediaInfoTest {
         assertThrows(IllegalArgumentException.class, () -> MediaInfo.audio(new byte[] {(byte) 0xAF}));
         assertThrows(IllegalArgumentException.class, () -> MediaInfo.audio(new byte[] {(byte) 0x90, 'O'}));
     }
+
+    @Test
+    void onlyCodedFramesAreKeyframes() {
+        // End of sequence with the key frame type, as ffmpeg's FLV muxer ends a stream: nowhere to join.
+        assertEquals(new MediaInfo(false, false, "avc1"), MediaInfo.video(new byte[] {0x17, 2, 0, 0, 0}));
+        assertEquals(new MediaInfo(false, false, "hvc1"), MediaInfo.video(new byte[] {0x1C, 2, 0, 0, 0}));
+        assertEquals(new MediaInfo(false, false, "hvc1"), MediaInfo.video(new byte[] {(byte) 0x92, 'h', 'v', 'c', '1'}));
+        // Metadata (HDR colorInfo) is not a frame either.
+        assertEquals(new MediaInfo(false, false, "av01"), MediaInfo.video(new byte[] {(byte) 0x94, 'a', 'v', '0', '1', 2}));
+        // MPEG2TSSequenceStart: AV1's configuration in its MPEG-2 TS descriptor form, kept like SequenceStart.
+        assertEquals(new MediaInfo(false, true, "av01"), MediaInfo.video(new byte[] {(byte) 0x95, 'a', 'v', '0', '1', (byte) 0x80}));
+    }
 }
