@@ -11,7 +11,9 @@ import java.util.List;
 
 /**
  * CORS, first in the chain like SRS's {@code crossdomain on}: only requests that carry {@code Origin}
- * get CORS headers, and only for an allowed origin; a preflight is answered here and goes no further.
+ * get CORS headers, and only for an allowed origin; a preflight is answered here and goes no further
+ * (it never reaches auth or a stream). Headers are set before the rest of the chain runs, so a 403 or 404
+ * from further down still carries them and a page's script can read it.
  */
 public final class CorsFilter extends HttpFilter {
     private static final String ALLOW_METHODS = "GET, HEAD, OPTIONS, POST, PUT, DELETE";
@@ -19,27 +21,36 @@ public final class CorsFilter extends HttpFilter {
     private static final String EXPOSE_HEADERS = "Content-Length, Content-Range, Content-Type, Server";
 
     private transient boolean enabled;
+    private transient boolean anyOrigin;
     private transient List<String> allowOrigins;
 
     @Override
     public void init() {
         StreamletConfig config = StreamletListener.runtime(getServletContext()).config();
         enabled = config.corsEnabled();
-        allowOrigins = config.corsAllowOrigins();
+        anyOrigin = config.corsAllowOrigins().contains("*");
+        // Browsers send an origin without a trailing slash; a configured "https://a.example/" means the same.
+        allowOrigins = config.corsAllowOrigins().stream().map(o -> o.endsWith("/") ? o.substring(0, o.length() - 1) : o).toList();
     }
 
     @Override
     protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
             throws IOException, ServletException {
-        String origin = req.getHeader("Origin");
-        if (!enabled || origin == null) {
+        if (!enabled) {
             chain.doFilter(req, resp);
             return;
         }
-        boolean allowed = allowOrigins.contains("*") || allowOrigins.contains(origin);
+        // With a list of origins the answer depends on Origin, even for a request without one: a cache must
+        // not give a response made for one origin (or none) to another.
+        if (!anyOrigin) resp.addHeader("Vary", "Origin");
+        String origin = req.getHeader("Origin");
+        if (origin == null) {
+            chain.doFilter(req, resp);
+            return;
+        }
+        boolean allowed = anyOrigin || allowOrigins.contains(origin);
         if (allowed) {
-            resp.setHeader("Access-Control-Allow-Origin", allowOrigins.contains("*") ? "*" : origin);
-            if (!allowOrigins.contains("*")) resp.addHeader("Vary", "Origin");
+            resp.setHeader("Access-Control-Allow-Origin", anyOrigin ? "*" : origin);
             resp.setHeader("Access-Control-Expose-Headers", EXPOSE_HEADERS);
         }
         if ("OPTIONS".equals(req.getMethod()) && req.getHeader("Access-Control-Request-Method") != null) {

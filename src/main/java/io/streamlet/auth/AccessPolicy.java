@@ -1,0 +1,130 @@
+package io.streamlet.auth;
+
+import io.streamlet.StreamletConfig;
+import io.streamlet.live.Metrics;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may publish and who may play, for RTMP and HTTP alike. Each action passes, in order: the IP rules,
+ * the URL signature, then the hooks ({@code on_publish} / {@code on_play}); the first to say no decides.
+ * Every part is off until its knobs are set, so the default is open, like SRS without hooks. When the
+ * publisher or player is done, {@link #publishEnded} and {@link #playEnded} tell the {@code on_unpublish}
+ * and {@code on_stop} hooks, without waiting.
+ *
+ * <p>Decisions come as futures: without hooks they are complete at once; with hooks they complete when
+ * the hooks have answered or timed out, on the hook client's threads, never exceptionally.
+ */
+public final class AccessPolicy implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AccessPolicy.class);
+
+    private final Gate publish;
+    private final Gate play;
+    /** Null when no hook URL is configured: then no HTTP client or thread exists. */
+    private final HookClient hooks;
+    private final Clock clock;
+
+    /** @param metrics counts the hook calls and their failures */
+    public AccessPolicy(StreamletConfig config, Metrics metrics, Clock clock) {
+        this.clock = clock;
+        this.publish = new Gate("publish", new IpRules(config.authPublishAllow(), config.authPublishDeny()),
+                config.authPublishSecret(), "on_publish", config.hooksOnPublish(), "on_unpublish", config.hooksOnUnpublish());
+        this.play = new Gate("play", new IpRules(config.authPlayAllow(), config.authPlayDeny()),
+                config.authPlaySecret(), "on_play", config.hooksOnPlay(), "on_stop", config.hooksOnStop());
+        boolean anyHook = Stream.of(config.hooksOnPublish(), config.hooksOnUnpublish(), config.hooksOnPlay(),
+                config.hooksOnStop()).anyMatch(urls -> !urls.isEmpty());
+        this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), newServerId(), metrics) : null;
+    }
+
+    public CompletableFuture<Decision> authorizePublish(AccessRequest request) {
+        return publish.authorize(request);
+    }
+
+    public CompletableFuture<Decision> authorizePlay(AccessRequest request) {
+        return play.authorize(request);
+    }
+
+    /** The play IP rules alone, for what is not a stream (static files, the API): a client barred from playing gets nothing. */
+    public Decision checkPlayAddress(String ip) {
+        String refusal = play.ipRules.check(ip);
+        if (refusal == null) return Decision.ALLOWED;
+        log.warn("HTTP request from {} denied: {}", ip, refusal);
+        return Decision.denied(refusal);
+    }
+
+    /** A publish that was allowed has ended: tells the on_unpublish hooks. */
+    public void publishEnded(AccessRequest request) {
+        publish.ended(request);
+    }
+
+    /** A play that was allowed has ended: tells the on_stop hooks. */
+    public void playEnded(AccessRequest request) {
+        play.ended(request);
+    }
+
+    @Override
+    public void close() {
+        if (hooks != null) hooks.close();
+    }
+
+    /** SRS's {@code server_id}: one per running webapp, so a backend can tell servers apart. */
+    private static String newServerId() {
+        byte[] random = new byte[4];
+        new SecureRandom().nextBytes(random);
+        return "vid-" + HexFormat.of().formatHex(random);
+    }
+
+    /** The rules of one action (publish or play). */
+    private final class Gate {
+        private final String action;
+        private final IpRules ipRules;
+        private final UrlSigner signer;
+        private final String startHook;
+        private final List<URI> startUrls;
+        private final String endHook;
+        private final List<URI> endUrls;
+
+        Gate(String action, IpRules ipRules, Secret secret, String startHook, List<URI> startUrls, String endHook,
+                List<URI> endUrls) {
+            this.action = action;
+            this.ipRules = ipRules;
+            this.signer = secret == null ? null : new UrlSigner(secret.value());
+            this.startHook = startHook;
+            this.startUrls = List.copyOf(startUrls);
+            this.endHook = endHook;
+            this.endUrls = List.copyOf(endUrls);
+        }
+
+        CompletableFuture<Decision> authorize(AccessRequest request) {
+            if (ipRules.isOpen() && signer == null && startUrls.isEmpty()) return CompletableFuture.completedFuture(Decision.ALLOWED);
+            String refusal = ipRules.check(request.ip());
+            if (refusal == null && signer != null) {
+                refusal = signer.verify(request.streamPath(), request.params().get(UrlSigner.PARAM), clock.instant().getEpochSecond());
+            }
+            if (refusal != null || startUrls.isEmpty()) return CompletableFuture.completedFuture(decided(request, refusal));
+            return hooks.ask(startHook, startUrls, request)
+                    .thenApply(hookRefusal -> decided(request, hookRefusal == null ? null : startHook + " hook " + hookRefusal));
+        }
+
+        void ended(AccessRequest request) {
+            if (!endUrls.isEmpty()) hooks.tell(endHook, endUrls, request);
+        }
+
+        private Decision decided(AccessRequest request, String refusal) {
+            if (refusal == null) {
+                log.info("[{}] {} {} from {} allowed", request.clientId(), action, request.key(), request.ip());
+                return Decision.ALLOWED;
+            }
+            log.warn("[{}] {} {} from {} denied: {}", request.clientId(), action, request.key(), request.ip(), refusal);
+            return Decision.denied(refusal);
+        }
+    }
+}

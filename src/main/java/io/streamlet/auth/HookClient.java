@@ -1,0 +1,187 @@
+package io.streamlet.auth;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamlet.live.Metrics;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls HTTP hooks with SRS's contract, so SRS hook backends work unchanged: a POST of a JSON object
+ * ({@code action}, {@code client_id}, {@code ip}, {@code vhost}, {@code app}, {@code stream}, {@code param},
+ * {@code tcUrl}, {@code stream_url}, {@code stream_id}, {@code server_id}, and {@code pageUrl} for players) to
+ * each URL in turn; a URL agrees when it answers 200 or 201 with the body {@code 0} or a JSON object whose
+ * {@code code} is 0.
+ *
+ * <p>Fully asynchronous: a call holds no thread while it waits, and the client's own threads are a small
+ * fixed pool, so a backend that hangs costs each waiting client a connection until the timeout, never a thread.
+ * (The JDK's client hands each finished call to the common pool, which on a machine of one or two cores runs
+ * it on a short-lived thread of its own: one per answer, gone right after, never one per waiting call.)
+ */
+final class HookClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HookClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** SRS's name for the only vhost Streamlet has; backends written for SRS check it. */
+    static final String DEFAULT_VHOST = "__defaultVhost__";
+    private static final int THREADS = 2;
+
+    private final ExecutorService executor;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final String serverId;
+    private final Metrics metrics;
+
+    HookClient(Duration timeout, String serverId, Metrics metrics) {
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "streamlet-hooks-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpClient.newBuilder()
+                .executor(executor)
+                .connectTimeout(timeout)
+                .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with simple hook backends
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        this.timeout = timeout;
+        this.serverId = serverId;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Asks each of {@code urls} in order, stopping at the first that does not agree. Completes (never
+     * exceptionally) with null when all agreed, else with why not.
+     */
+    CompletableFuture<String> ask(String action, List<URI> urls, AccessRequest request) {
+        byte[] body = body(action, request);
+        CompletableFuture<String> refusal = CompletableFuture.completedFuture(null);
+        for (URI url : urls) {
+            refusal = refusal.thenCompose(earlier -> earlier != null
+                    ? CompletableFuture.completedFuture(earlier)
+                    : post(action, url, body, request.clientId()));
+        }
+        return refusal;
+    }
+
+    /** Tells each of {@code urls}, without waiting and whatever they answer (on_unpublish, on_stop). */
+    void tell(String action, List<URI> urls, AccessRequest request) {
+        byte[] body = body(action, request);
+        for (URI url : urls) post(action, url, body, request.clientId());
+    }
+
+    /** Posts once; completes with null if the hook agreed, else why not. Logs one line either way. */
+    private CompletableFuture<String> post(String action, URI url, byte[] body, String clientId) {
+        HttpRequest httpRequest = HttpRequest.newBuilder(url)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        String where = withoutQuery(url);
+        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(httpRequest, HttpResponse.BodyHandlers.ofString());
+        // The request timeout ends with the response headers; this also bounds a body that never ends, and
+        // cancelling the exchange closes its connection rather than leaving it to the backend.
+        return exchange.copy()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((response, failure) -> {
+                    if (failure != null) exchange.cancel(true);
+                })
+                .handle((response, failure) -> {
+                    String refusal = failure == null
+                            ? refusal(response.statusCode(), response.body())
+                            : "no answer: " + describe(failure);
+                    metrics.hookCalled(action, refusal == null);
+                    if (refusal == null) {
+                        log.info("[{}] hook {} {}: agreed", clientId, action, where);
+                    } else {
+                        log.warn("[{}] hook {} {}: {}", clientId, action, where, refusal);
+                    }
+                    return refusal;
+                });
+    }
+
+    /** Null if an answer means yes under SRS's contract, else what is wrong with it. */
+    static String refusal(int status, String body) {
+        if (status != 200 && status != 201) return "answered HTTP " + status;
+        String text = body == null ? "" : body.trim();
+        if (text.isEmpty()) return "answered an empty body";
+        JsonNode answer;
+        try {
+            answer = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            return "answered something that is not JSON: " + abbreviate(text);
+        }
+        JsonNode code = answer.isObject() ? answer.get("code") : answer;
+        if (code != null && code.isIntegralNumber() && code.asLong() == 0) return null;
+        return "answered " + abbreviate(text);
+    }
+
+    /** The JSON body of a hook call. */
+    byte[] body(String action, AccessRequest request) {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("action", action);
+        json.put("client_id", request.clientId());
+        json.put("ip", request.ip());
+        json.put("vhost", DEFAULT_VHOST);
+        json.put("app", request.key().app());
+        json.put("stream", request.key().stream());
+        json.put("param", request.param());
+        json.put("tcUrl", request.tcUrl());
+        json.put("stream_url", request.streamPath());
+        json.put("stream_id", request.streamId());
+        json.put("server_id", serverId);
+        if (request.pageUrl() != null) json.put("pageUrl", request.pageUrl());
+        try {
+            return JSON.writeValueAsBytes(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of strings always serializes", e);
+        }
+    }
+
+    private String describe(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof TimeoutException || cause instanceof HttpTimeoutException) return "timed out after " + timeout.toMillis() + " ms";
+        if (cause instanceof ConnectException) return "connection refused";
+        return cause.toString();
+    }
+
+    /** Hook URLs may carry a token in their query; the logs get the rest. */
+    private static String withoutQuery(URI url) {
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()) + url.getRawPath();
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+    }
+
+    /** Stops the client's threads; hooks still in flight are dropped. */
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        // Java 21+ can also stop the HttpClient's selector thread; before that it ends once the client is collected.
+        if (http instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.debug("closing the hook HTTP client failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.streamlet.servlet;
+
+import io.streamlet.auth.AccessPolicy;
+import io.streamlet.auth.AccessRequest;
+import io.streamlet.auth.Decision;
+import io.streamlet.live.ClientIds;
+import io.streamlet.live.LiveSource;
+import io.streamlet.live.SourceRegistry;
+import io.streamlet.live.StreamKey;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Auth, second in the chain after CORS (SRS's order): a request for a stream ({@code /app/stream.flv},
+ * parsed by the very function the stream servlet uses, so no spelling of a path can be judged as one stream
+ * and served as another) must pass the play rules of the {@link AccessPolicy}; any other request (static
+ * files, the API) must pass the play IP rules. A denied request gets 403 and goes no further.
+ *
+ * <p>While {@code on_play} hooks are asked, no container thread waits: the request goes async and, once
+ * allowed, is dispatched again through the chain (this filter is mapped for ASYNC too), where the
+ * {@link #AUTHORIZED_PLAY} attribute lets it straight through. The stream servlet starts its own async
+ * response in that dispatch as in any other.
+ *
+ * <p>An allowed play ends when its response does, and the {@code on_stop} hooks are told then: at once for
+ * an answer without body (HEAD, 404), when the async response completes for a player.
+ */
+public final class AuthFilter extends HttpFilter {
+    private static final Logger log = LoggerFactory.getLogger(AuthFilter.class);
+    /** Request attribute: the {@link AccessRequest} a play was allowed for; also gives the player its client id. */
+    static final String AUTHORIZED_PLAY = AuthFilter.class.getName() + ".authorizedPlay";
+
+    private transient AccessPolicy access;
+    private transient SourceRegistry registry;
+
+    @Override
+    public void init() {
+        StreamletListener.Runtime runtime = StreamletListener.runtime(getServletContext());
+        access = runtime.access();
+        registry = runtime.registry();
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+            throws IOException, ServletException {
+        AccessRequest authorized = (AccessRequest) req.getAttribute(AUTHORIZED_PLAY);
+        if (authorized != null) { // the ASYNC dispatch after the hooks allowed the play
+            play(authorized, req, resp, chain);
+            return;
+        }
+        StreamKey key = FlvStreamServlet.keyOf(req);
+        if (key == null) {
+            Decision decision = access.checkPlayAddress(req.getRemoteAddr());
+            if (decision.allowed()) chain.doFilter(req, resp); else forbid(resp);
+            return;
+        }
+        AccessRequest request = playRequest(req, key);
+        CompletableFuture<Decision> decision = access.authorizePlay(request);
+        if (decision.isDone()) { // no hook to ask: decided here and now, on this thread
+            if (decision.join().allowed()) {
+                req.setAttribute(AUTHORIZED_PLAY, request);
+                play(request, req, resp, chain);
+            } else {
+                forbid(resp);
+            }
+            return;
+        }
+        AsyncContext async = req.startAsync();
+        decision.thenAccept(d -> resumeAfterHooks(d, request, async));
+    }
+
+    /** On a hook client thread: lets the request through the chain again, or answers 403. */
+    private static void resumeAfterHooks(Decision decision, AccessRequest request, AsyncContext async) {
+        try {
+            if (decision.allowed()) {
+                async.getRequest().setAttribute(AUTHORIZED_PLAY, request);
+                async.dispatch();
+            } else {
+                forbid((HttpServletResponse) async.getResponse());
+                async.complete();
+            }
+        } catch (IOException | IllegalStateException e) {
+            // The client left while the hooks were asked; the container has ended the request.
+            log.debug("[{}] request ended before the access decision: {}", request.clientId(), e.toString());
+        }
+    }
+
+    /** Serves an allowed play and tells the on_stop hooks when its response has ended. */
+    private void play(AccessRequest request, HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+            throws IOException, ServletException {
+        try {
+            chain.doFilter(req, resp);
+        } finally {
+            if (!req.isAsyncStarted() || !endsWithAsyncResponse(req.getAsyncContext(), request)) access.playEnded(request);
+        }
+    }
+
+    /** False if the async response has already ended, so the caller must tell of the end itself. */
+    private boolean endsWithAsyncResponse(AsyncContext async, AccessRequest request) {
+        try {
+            async.addListener(new AsyncListener() {
+                @Override
+                public void onComplete(AsyncEvent event) {
+                    access.playEnded(request);
+                }
+
+                @Override
+                public void onTimeout(AsyncEvent event) {}
+
+                @Override
+                public void onError(AsyncEvent event) {}
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {}
+            });
+            return true;
+        } catch (IllegalStateException completedMeanwhile) {
+            return false;
+        }
+    }
+
+    private AccessRequest playRequest(HttpServletRequest req, StreamKey key) {
+        Map<String, String> params = new LinkedHashMap<>();
+        req.getParameterMap().forEach((name, values) -> params.put(name, values.length == 0 ? "" : values[0]));
+        int port = req.getServerPort();
+        boolean defaultPort = port == ("https".equals(req.getScheme()) ? 443 : 80);
+        String tcUrl = req.getScheme() + "://" + req.getServerName() + (defaultPort ? "" : ":" + port)
+                + req.getContextPath() + "/" + key.app();
+        String referer = req.getHeader("Referer");
+        LiveSource source = registry.find(key);
+        return new AccessRequest(ClientIds.next(), req.getRemoteAddr(), key, params, tcUrl,
+                referer == null ? "" : referer, source == null ? "" : source.publisherId());
+    }
+
+    /** 403 with a body that says no more than that: the reason is in the log, not for the client. */
+    private static void forbid(HttpServletResponse resp) throws IOException {
+        resp.setStatus(HttpServletResponse.SC_FORBIDDEN);
+        resp.setContentType("text/plain;charset=utf-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.getOutputStream().write("forbidden\n".getBytes(StandardCharsets.UTF_8));
+    }
+}
