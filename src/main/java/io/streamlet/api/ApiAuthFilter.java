@@ -1,0 +1,63 @@
+package io.streamlet.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamlet.StreamletConfig;
+import io.streamlet.servlet.ServerState;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Optional HTTP Basic authentication in front of the API and {@code /metrics}: on when
+ * {@code streamlet.api.username} and {@code streamlet.api.password} are set, a pass-through otherwise.
+ * CORS preflights are answered before this filter (the CORS filter comes first), as browsers send them
+ * without credentials.
+ */
+public final class ApiAuthFilter extends HttpFilter {
+    private static final Logger log = LoggerFactory.getLogger(ApiAuthFilter.class);
+    private static final String REALM = "Streamlet";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The expected {@code Authorization} header's bytes, or null when authentication is off. */
+    private transient byte[] expected;
+
+    @Override
+    public void init() {
+        StreamletConfig config = ServerState.of(getServletContext()).config();
+        if (config.apiUsername() != null) {
+            String credentials = config.apiUsername() + ":" + config.apiPassword().value();
+            expected = ("Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)))
+                    .getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+            throws IOException, ServletException {
+        if (expected == null || authorized(req.getHeader("Authorization"))) {
+            chain.doFilter(req, resp);
+            return;
+        }
+        log.info("unauthorized {} {} from {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr());
+        resp.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+        resp.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        JSON.writeValue(resp.getOutputStream(), Map.of("code", HttpServletResponse.SC_UNAUTHORIZED,
+                "message", "authentication required"));
+    }
+
+    private boolean authorized(String header) {
+        // Constant-time: the comparison must not tell an attacker how much of a guess was right.
+        return header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,200 @@
+package io.streamlet.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamlet.live.Client;
+import io.streamlet.live.LiveSource;
+import io.streamlet.servlet.ServerState;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API under {@code /api/v1/}, in SRS's shapes so that SRS dashboards and scripts work: versions,
+ * summaries, streams and clients (listed, paged with {@code start}/{@code count}, or one by id), and
+ * {@code DELETE /api/v1/clients/{id}} to kick a publisher or a player.
+ *
+ * <p>Every answer is a JSON object with {@code code} 0 on success. An error has the matching HTTP status
+ * and a non-zero {@code code}: SRS's 2048 for an unknown stream id and 2049 for an unknown client id,
+ * otherwise the HTTP status itself; {@code message} says what went wrong.
+ */
+public final class ApiServlet extends HttpServlet {
+    private static final Logger log = LoggerFactory.getLogger(ApiServlet.class);
+    static final int STREAM_NOT_FOUND = 2048;
+    static final int CLIENT_NOT_FOUND = 2049;
+    /** SRS's default page size. */
+    private static final int DEFAULT_COUNT = 10;
+    private static final int MAX_COUNT = 10_000;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private transient ServerState state;
+    private transient TrafficSampler sampler;
+    private transient SrsShapes shapes;
+
+    @Override
+    public void init() {
+        state = ServerState.of(getServletContext());
+        sampler = new TrafficSampler(state);
+        shapes = new SrsShapes(json, state, sampler, serverId("vid-"), serverId(""));
+    }
+
+    @Override
+    public void destroy() {
+        sampler.close();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        List<String> path = path(req);
+        if (path.size() == 1) {
+            switch (path.get(0)) {
+                case "versions" -> send(resp, shapes.envelope().set("data", shapes.version()));
+                case "summaries" -> send(resp, shapes.envelope().set("data", shapes.summary()));
+                case "streams" -> listStreams(req, resp);
+                case "clients" -> listClients(req, resp);
+                default -> notFound(req, resp);
+            }
+        } else if (path.size() == 2 && path.get(0).equals("streams")) {
+            LiveSource stream = findStream(path.get(1));
+            if (stream == null) {
+                error(resp, HttpServletResponse.SC_NOT_FOUND, STREAM_NOT_FOUND, "no stream with id " + path.get(1));
+            } else {
+                send(resp, shapes.envelope().set("stream", shapes.stream(stream)));
+            }
+        } else if (path.size() == 2 && path.get(0).equals("clients")) {
+            Client client = state.findClient(path.get(1));
+            if (client == null) {
+                error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id " + path.get(1));
+            } else {
+                send(resp, shapes.envelope().set("client", shapes.client(client)));
+            }
+        } else {
+            notFound(req, resp);
+        }
+    }
+
+    /** Kicks a client: a publisher's stream ends, a player's response ends. */
+    @Override
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        List<String> path = path(req);
+        if (path.size() != 2 || !path.get(0).equals("clients")) {
+            notFound(req, resp);
+            return;
+        }
+        Client client = state.findClient(path.get(1));
+        if (client == null) {
+            error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id " + path.get(1));
+            return;
+        }
+        log.info("[{}] {} of {} kicked through the HTTP API by {}", client.id(), client.role().name().toLowerCase(Locale.ROOT),
+                client.streamKey(), req.getRemoteAddr());
+        client.close("kicked through the HTTP API");
+        send(resp, shapes.envelope());
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        methodNotAllowed(resp);
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        methodNotAllowed(resp);
+    }
+
+    private void listStreams(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        List<LiveSource> page = page(req, resp, state.streams());
+        if (page == null) return;
+        ObjectNode body = shapes.envelope();
+        ArrayNode streams = body.putArray("streams");
+        page.forEach(s -> streams.add(shapes.stream(s)));
+        send(resp, body);
+    }
+
+    private void listClients(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        List<Client> page = page(req, resp, state.clients());
+        if (page == null) return;
+        ObjectNode body = shapes.envelope();
+        ArrayNode clients = body.putArray("clients");
+        page.forEach(c -> clients.add(shapes.client(c)));
+        send(resp, body);
+    }
+
+    /** The {@code start}/{@code count} slice of {@code all}, or null after answering 400 for a bad parameter. */
+    private <T> List<T> page(HttpServletRequest req, HttpServletResponse resp, List<T> all) throws IOException {
+        int start;
+        int count;
+        try {
+            start = intParam(req, "start", 0, Integer.MAX_VALUE, 0);
+            count = intParam(req, "count", 1, MAX_COUNT, DEFAULT_COUNT);
+        } catch (IllegalArgumentException e) {
+            error(resp, HttpServletResponse.SC_BAD_REQUEST, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            return null;
+        }
+        if (start >= all.size()) return List.of();
+        return all.subList(start, (int) Math.min(all.size(), (long) start + count));
+    }
+
+    private static int intParam(HttpServletRequest req, String name, int min, int max, int dflt) {
+        String raw = req.getParameter(name);
+        if (raw == null || raw.isBlank()) return dflt;
+        try {
+            int v = Integer.parseInt(raw.trim());
+            if (v >= min && v <= max) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max + ", not '" + raw + "'");
+    }
+
+    private LiveSource findStream(String id) {
+        return state.registry().sources().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    }
+
+    /** The path under {@code /api/v1/} as segments; a trailing slash is ignored (SRS clients send one). */
+    private static List<String> path(HttpServletRequest req) {
+        String info = req.getPathInfo() == null ? "" : req.getPathInfo();
+        if (!info.startsWith("/v1/")) return List.of();
+        String rest = info.substring("/v1/".length());
+        while (rest.endsWith("/")) rest = rest.substring(0, rest.length() - 1);
+        return rest.isEmpty() ? List.of() : List.of(rest.split("/", -1));
+    }
+
+    private void notFound(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        error(resp, HttpServletResponse.SC_NOT_FOUND, HttpServletResponse.SC_NOT_FOUND,
+                "no API at " + req.getMethod() + " " + req.getRequestURI());
+    }
+
+    private void methodNotAllowed(HttpServletResponse resp) throws IOException {
+        resp.setHeader("Allow", "GET, HEAD, DELETE, OPTIONS");
+        error(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, HttpServletResponse.SC_METHOD_NOT_ALLOWED,
+                "the API takes GET, and DELETE on /api/v1/clients/{id}");
+    }
+
+    private void error(HttpServletResponse resp, int status, int code, String message) throws IOException {
+        resp.setStatus(status);
+        ObjectNode body = shapes.envelope();
+        body.put("code", code);
+        body.put("message", message);
+        send(resp, body);
+    }
+
+    private void send(HttpServletResponse resp, ObjectNode body) throws IOException {
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        json.writeValue(resp.getOutputStream(), body);
+    }
+
+    /** A random id such as SRS gives its server and service (ours change with each start). */
+    private static String serverId(String prefix) {
+        return prefix + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 41), 36);
+    }
+}

@@ -1,0 +1,135 @@
+package io.streamlet.api;
+
+import io.streamlet.live.LiveSource;
+import io.streamlet.live.Metrics;
+import io.streamlet.servlet.ServerState;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryUsage;
+import java.lang.management.ThreadMXBean;
+import java.util.Map;
+
+/**
+ * {@code GET /metrics} in Prometheus's text exposition format (version 0.0.4): streams, clients,
+ * traffic, errors, hooks and the JVM, every name prefixed {@code streamlet_}, counters ending in
+ * {@code _total}, sizes in bytes. Values are read at scrape time; see {@link Metrics} and {@link TrafficTotals}.
+ */
+public final class MetricsServlet extends HttpServlet {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private transient ServerState state;
+    private transient TrafficTotals totals;
+
+    @Override
+    public void init() {
+        state = ServerState.of(getServletContext());
+        totals = new TrafficTotals(state);
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType(CONTENT_TYPE);
+        resp.setHeader("Cache-Control", "no-store");
+        Exposition out = new Exposition(resp.getWriter());
+        Metrics m = state.metrics();
+
+        out.gauge("streamlet_info", "Streamlet's version, as a label; always 1.")
+                .sample("{version=\"" + Exposition.escape(SrsShapes.VERSION) + "\"}", 1);
+        long publishers = state.registry().sources().stream().map(LiveSource::publisherId).filter(p -> p != null).count();
+        out.gauge("streamlet_streams", "Live streams mounted now.").sample(state.registry().sources().size());
+        out.gauge("streamlet_publishers", "Streams with a publisher connected now.").sample(publishers);
+        out.gauge("streamlet_players", "HTTP-FLV players connected now.").sample(state.players().size());
+        out.gauge("streamlet_rtmp_connections", "RTMP connections open now, publishing or not.").sample(state.rtmpClients().size());
+
+        out.counter("streamlet_connections_total", "Connections accepted: RTMP sockets and HTTP-FLV players.");
+        for (Metrics.Protocol p : Metrics.Protocol.values()) {
+            out.sample("{protocol=\"" + p.label + "\"}", m.connectionsOpened(p));
+        }
+        out.counter("streamlet_connection_errors_total", "Connections that ended abnormally, by protocol and kind.");
+        for (Metrics.ConnectionError e : Metrics.ConnectionError.values()) {
+            out.sample("{protocol=\"" + e.protocol.label + "\",kind=\"" + e.kind + "\"}", m.connectionErrors(e));
+        }
+        out.counter("streamlet_rtmp_handshake_failures_total", "RTMP connections that did not complete the handshake.")
+                .sample(m.handshakeFailures());
+
+        TrafficTotals.Snapshot traffic = totals.read();
+        out.counter("streamlet_received_bytes_total", "Bytes received from clients (RTMP, chunk headers included).")
+                .sample(traffic.bytesReceived());
+        out.counter("streamlet_sent_bytes_total", "Bytes sent to clients (FLV to players, control messages to publishers).")
+                .sample(traffic.bytesSent());
+        out.counter("streamlet_tags_delivered_total", "FLV tags delivered to players.").sample(traffic.tagsSent());
+        out.counter("streamlet_player_skips_total", "Times a player fell behind and skipped ahead.").sample(traffic.skips());
+        out.counter("streamlet_player_dropped_tags_total", "FLV tags players did not receive because they skipped ahead.")
+                .sample(traffic.droppedTags());
+
+        out.counter("streamlet_hook_calls_total", "HTTP hook calls, by hook.");
+        for (Map.Entry<String, Long> e : m.hookCalls().entrySet()) {
+            out.sample("{hook=\"" + Exposition.escape(e.getKey()) + "\"}", e.getValue());
+        }
+        out.counter("streamlet_hook_failures_total", "HTTP hook calls that failed (unreachable, timed out, or an error answer), by hook.");
+        for (Map.Entry<String, Long> e : m.hookFailures().entrySet()) {
+            out.sample("{hook=\"" + Exposition.escape(e.getKey()) + "\"}", e.getValue());
+        }
+
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        MemoryUsage heap = memory.getHeapMemoryUsage();
+        MemoryUsage nonHeap = memory.getNonHeapMemoryUsage();
+        out.gauge("streamlet_jvm_memory_used_bytes", "JVM memory in use, by area.")
+                .sample("{area=\"heap\"}", heap.getUsed()).sample("{area=\"nonheap\"}", nonHeap.getUsed());
+        out.gauge("streamlet_jvm_memory_committed_bytes", "JVM memory committed, by area.")
+                .sample("{area=\"heap\"}", heap.getCommitted()).sample("{area=\"nonheap\"}", nonHeap.getCommitted());
+        out.gauge("streamlet_jvm_memory_max_bytes", "Most JVM memory the area may use (-1: no limit).")
+                .sample("{area=\"heap\"}", heap.getMax()).sample("{area=\"nonheap\"}", nonHeap.getMax());
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        out.gauge("streamlet_jvm_threads", "JVM threads alive now.").sample(threads.getThreadCount());
+        out.gauge("streamlet_jvm_threads_peak", "Most JVM threads alive at once since the JVM started.").sample(threads.getPeakThreadCount());
+        out.gauge("streamlet_process_uptime_seconds", "Time since the JVM started.")
+                .sample(ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
+    }
+
+    /** Writes metric families: HELP and TYPE once, then samples. */
+    private static final class Exposition {
+        private final PrintWriter out;
+        private String name;
+
+        Exposition(PrintWriter out) {
+            this.out = out;
+        }
+
+        Exposition counter(String name, String help) {
+            return family(name, help, "counter");
+        }
+
+        Exposition gauge(String name, String help) {
+            return family(name, help, "gauge");
+        }
+
+        private Exposition family(String name, String help, String type) {
+            this.name = name;
+            out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+            out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+            return this;
+        }
+
+        Exposition sample(double value) {
+            return sample("", value);
+        }
+
+        Exposition sample(String labels, double value) {
+            boolean whole = value == Math.rint(value) && Math.abs(value) < 1e15;
+            out.append(name).append(labels).append(' ')
+                    .append(whole ? Long.toString((long) value) : Double.toString(value)).append('\n');
+            return this;
+        }
+
+        /** A label value with backslash, quote and newline escaped, as the format requires. */
+        static String escape(String value) {
+            return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        }
+    }
+}
