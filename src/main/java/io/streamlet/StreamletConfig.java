@@ -1,5 +1,9 @@
 package io.streamlet;
 
+import io.streamlet.auth.IpRange;
+import io.streamlet.auth.Secret;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +24,7 @@ public record StreamletConfig(
         boolean rtmpEnabled,
         String rtmpHost,
         int rtmpPort,
+        boolean rtmpFailOnBindError,
         int rtmpMaxConnections,
         int rtmpOutChunkSize,
         int rtmpMaxMessageSize,
@@ -32,11 +37,45 @@ public record StreamletConfig(
         int logCapacity,
         long logMaxBytes,
         long trackGuessMs,
+        Tracks tracks,
+        long republishGraceMs,
+        long stalePublisherMs,
         int writeBatchBytes,
         long playerStallTimeoutMs,
         int fanoutThreads,
+        long shutdownDrainMs,
+        String apiUsername,
+        Secret apiPassword,
         boolean corsEnabled,
-        List<String> corsAllowOrigins) {
+        List<String> corsAllowOrigins,
+        Secret authPublishSecret,
+        Secret authPlaySecret,
+        List<IpRange> authPublishAllow,
+        List<IpRange> authPublishDeny,
+        List<IpRange> authPlayAllow,
+        List<IpRange> authPlayDeny,
+        List<URI> hooksOnPublish,
+        List<URI> hooksOnUnpublish,
+        List<URI> hooksOnPlay,
+        List<URI> hooksOnStop,
+        long hooksTimeoutMs) {
+
+    public StreamletConfig {
+        if ((apiUsername == null) != (apiPassword == null)) {
+            throw new InvalidConfigException("streamlet.api.username and streamlet.api.password must be set together"
+                    + " (Basic auth for the HTTP API and /metrics), or neither");
+        }
+    }
+
+    /** The tracks the FLV header announces: guessed per stream, or fixed for the deployment. */
+    public enum Tracks {
+        AUTO, AUDIO_VIDEO, AUDIO, VIDEO;
+
+        /** The knob's spelling: {@code auto}, {@code audio+video}, {@code audio}, {@code video}. */
+        String knobValue() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '+');
+        }
+    }
 
     /** Where a knob's raw value comes from (context parameters, properties, environment). */
     @FunctionalInterface
@@ -70,6 +109,7 @@ public record StreamletConfig(
                 r.bool("streamlet.rtmp.enabled", true),
                 r.string("streamlet.rtmp.host", "0.0.0.0"),
                 r.integer("streamlet.rtmp.port", 1935, 0, 65535),
+                r.bool("streamlet.rtmp.failOnBindError", true),
                 r.integer("streamlet.rtmp.maxConnections", 256, 1, 100_000),
                 (int) r.size("streamlet.rtmp.outChunkSize", 60000, 128, 16 * 1024 * 1024),
                 (int) r.size("streamlet.rtmp.maxMessageSize", 8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -82,11 +122,28 @@ public record StreamletConfig(
                 powerOfTwo(r.integer("streamlet.live.logCapacity", 8192, 64, 1 << 24)),
                 r.size("streamlet.live.logMaxBytes", 64L * 1024 * 1024, 64 * 1024, 1L << 40),
                 r.duration("streamlet.live.trackGuess", 1_000, 0, 60_000),
+                r.choice("streamlet.live.tracks", Tracks.AUTO, Tracks.class),
+                r.duration("streamlet.live.republishGrace", 0, 0, 600_000),
+                r.duration("streamlet.live.stalePublisher", 3_000, 100, 600_000),
                 (int) r.size("streamlet.http.writeBatch", 16 * 1024, 512, 16 * 1024 * 1024),
                 r.duration("streamlet.http.playerStallTimeout", 20_000, 100, 3_600_000),
                 r.integer("streamlet.http.fanoutThreads", Runtime.getRuntime().availableProcessors(), 1, 1024),
+                r.duration("streamlet.http.shutdownDrain", 5_000, 0, 600_000),
+                r.string("streamlet.api.username", null),
+                r.secret("streamlet.api.password"),
                 r.bool("streamlet.cors.enabled", true),
-                r.list("streamlet.cors.allowOrigins", "*"));
+                r.list("streamlet.cors.allowOrigins", "*"),
+                r.secret("streamlet.auth.publishSecret"),
+                r.secret("streamlet.auth.playSecret"),
+                r.ipRanges("streamlet.auth.publishAllow"),
+                r.ipRanges("streamlet.auth.publishDeny"),
+                r.ipRanges("streamlet.auth.playAllow"),
+                r.ipRanges("streamlet.auth.playDeny"),
+                r.httpUrls("streamlet.hooks.onPublish"),
+                r.httpUrls("streamlet.hooks.onUnpublish"),
+                r.httpUrls("streamlet.hooks.onPlay"),
+                r.httpUrls("streamlet.hooks.onStop"),
+                r.duration("streamlet.hooks.timeout", 3_000, 10, 60_000));
     }
 
     private static int powerOfTwo(int n) {
@@ -165,10 +222,56 @@ public record StreamletConfig(
             }
         }
 
+        <E extends Enum<E>> E choice(String name, E dflt, Class<E> type) {
+            String v = source.apply(name);
+            if (v == null) return dflt;
+            List<String> spellings = new ArrayList<>();
+            for (E e : type.getEnumConstants()) {
+                String spelling = e instanceof Tracks t ? t.knobValue() : e.name().toLowerCase(Locale.ROOT);
+                if (spelling.equalsIgnoreCase(v)) return e;
+                spellings.add(spelling);
+            }
+            throw bad(name, v, "expected one of " + String.join(", ", spellings));
+        }
+
         List<String> list(String name, String dflt) {
             List<String> out = new ArrayList<>();
             for (String part : string(name, dflt).split(",")) {
                 if (!part.isBlank()) out.add(part.trim());
+            }
+            return List.copyOf(out);
+        }
+
+        /** Null when unset: the feature the secret turns on stays off. */
+        Secret secret(String name) {
+            String v = source.apply(name);
+            return v == null ? null : new Secret(v);
+        }
+
+        List<IpRange> ipRanges(String name) {
+            List<IpRange> out = new ArrayList<>();
+            for (String part : list(name, "")) {
+                try {
+                    out.add(IpRange.parse(part));
+                } catch (IllegalArgumentException e) {
+                    throw bad(name, part, e.getMessage());
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        List<URI> httpUrls(String name) {
+            List<URI> out = new ArrayList<>();
+            for (String part : list(name, "")) {
+                try {
+                    URI url = new URI(part);
+                    if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
+                        throw bad(name, part, "expected http:// or https:// URLs separated by commas");
+                    }
+                    out.add(url);
+                } catch (URISyntaxException e) {
+                    throw bad(name, part, e.getMessage());
+                }
             }
             return List.copyOf(out);
         }

@@ -4,7 +4,10 @@ import io.streamlet.StreamletConfig;
 import io.streamlet.amf.Amf0;
 import io.streamlet.amf.Amf0Reader;
 import io.streamlet.amf.AmfException;
-import io.streamlet.live.LiveSource;
+import io.streamlet.auth.AccessPolicy;
+import io.streamlet.auth.AccessRequest;
+import io.streamlet.auth.Decision;
+import io.streamlet.live.Publication;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamBusyException;
 import io.streamlet.live.StreamKey;
@@ -18,13 +21,16 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The command state machine of one publishing connection, after the handshake: it takes decoded
- * messages, answers through a {@link Peer}, and feeds the published media to its {@link LiveSource}.
+ * messages, answers through a {@link Peer}, and feeds the published media to its {@link Publication}.
  * It knows nothing of sockets, so tests drive it with messages.
  *
  * <p>The flow encoders follow: {@code connect}, then {@code releaseStream} and {@code FCPublish}
@@ -38,38 +44,66 @@ import org.slf4j.LoggerFactory;
 public final class PublishSession {
     private static final Logger log = LoggerFactory.getLogger(PublishSession.class);
 
+    /** The {@code connect} properties by which a client declares Enhanced RTMP support (E-RTMP v1 and v2). */
+    private static final List<String> ENHANCED_RTMP_PROPERTIES =
+            List.of("fourCcList", "videoFourCcInfoMap", "audioFourCcInfoMap", "capsEx");
+    /** E-RTMP FourCcInfoMask.CanForward: what a server that relays media unchanged can do with a codec. */
+    private static final double FOURCC_CAN_FORWARD = 0x04;
+    /**
+     * E-RTMP CapsExMask: Multitrack (0x02), ModEx (0x04) and TimestampNanoOffset (0x08, carried in a ModEx):
+     * the tags are parsed past those headers and forwarded unchanged. Not Reconnect: Streamlet never asks for one.
+     */
+    private static final double CAPS_EX = 0x02 | 0x04 | 0x08;
+
     /** Where the session's answers go. */
     public interface Peer {
         void send(RtmpMessage message);
 
-        /** Ends the connection once what was sent before is flushed. */
+        /** Ends the connection once what was sent before is flushed. On the connection's thread. */
         void disconnect(String reason);
+
+        /** Ends the connection now, from any thread: a new publisher session replaced this one. */
+        void abort(String reason);
     }
 
     private enum State { AWAITING_CONNECT, CONNECTED, PUBLISHING, CLOSED }
 
     private final String clientId;
+    private final String clientIp;
     private final StreamletConfig config;
     private final SourceRegistry registry;
+    private final AccessPolicy access;
     private final Peer peer;
 
     private State state = State.AWAITING_CONNECT;
     private String app;
+    /** The connect's tcUrl without its query (which may carry a secret); read by the HTTP API. */
+    private volatile String tcUrl;
     /** Query parameters of the connect URL and of the publish name, kept for authorization. */
     private final Map<String, String> queryParameters = new LinkedHashMap<>();
     private int nextStreamId = 1;
     private StreamKey streamKey;
-    private LiveSource source;
+    private Publication publication;
+    /** What the access policy allowed for the current publication; the on_unpublish hooks get it back. */
+    private AccessRequest publishRequest;
     private long peerAckWindow;
     private long bytesAcknowledged;
 
-    public PublishSession(String clientId, StreamletConfig config, SourceRegistry registry, Peer peer) {
+    public PublishSession(String clientId, String clientIp, StreamletConfig config, SourceRegistry registry,
+            AccessPolicy access, Peer peer) {
         this.clientId = clientId;
+        this.clientIp = clientIp;
         this.config = config;
         this.registry = registry;
+        this.access = access;
         this.peer = peer;
         // Until the peer sets its own window, acknowledge at the one we announce.
         this.peerAckWindow = config.rtmpAckWindow();
+    }
+
+    /** The tcUrl of the connect without its query, or null before a connect. */
+    public String tcUrl() {
+        return tcUrl;
     }
 
     /** The stream being (or last) published, or null before a publish. */
@@ -164,7 +198,7 @@ public final class PublishSession {
         String tcUrl = properties.get("tcUrl") instanceof String s ? s : "";
         String appField = properties.get("app") instanceof String s ? s : "";
         app = stripSlashes(takeQuery(appField.isEmpty() ? appOfTcUrl(tcUrl) : appField));
-        takeQuery(tcUrl);
+        this.tcUrl = takeQuery(tcUrl);
         Object objectEncoding = properties.get("objectEncoding") instanceof Double d ? d : 0.0;
         state = State.CONNECTED;
 
@@ -175,10 +209,26 @@ public final class PublishSession {
         serverProperties.put("fmsVer", "FMS/3,5,3,888");
         serverProperties.put("capabilities", 127.0);
         serverProperties.put("mode", 1.0);
+        putEnhancedRtmpCapabilities(properties, serverProperties);
         Map<String, Object> info = status("status", "NetConnection.Connect.Success", "Connection succeeded.");
         info.put("objectEncoding", objectEncoding);
         sendOnConnection(Command.of("_result", command.transactionId(), serverProperties, info));
-        log.info("[{}] connect app={} tcUrl={}", clientId, app, tcUrl);
+        log.info("[{}] connect app={} tcUrl={}", clientId, app, this.tcUrl); // the query may hold a signature
+    }
+
+    /**
+     * Answers a client that declared Enhanced RTMP support with what Streamlet supports, as the spec asks of
+     * servers: it forwards every codec unchanged, so the FourCC maps hold the wildcard with CanForward, and
+     * {@code fourCcList} (E-RTMP v1, where clients look for their own codecs) echoes the client's list.
+     * A legacy client's answer stays as it always was.
+     */
+    private static void putEnhancedRtmpCapabilities(Map<?, ?> client, Map<String, Object> server) {
+        if (ENHANCED_RTMP_PROPERTIES.stream().noneMatch(client::containsKey)) return;
+        List<?> fourCcs = client.get("fourCcList") instanceof List<?> list ? list : List.of("*");
+        server.put("fourCcList", fourCcs.stream().filter(String.class::isInstance).toList());
+        server.put("videoFourCcInfoMap", Map.of("*", FOURCC_CAN_FORWARD));
+        server.put("audioFourCcInfoMap", Map.of("*", FOURCC_CAN_FORWARD));
+        server.put("capsEx", CAPS_EX);
     }
 
     private void onPublish(Command command, int streamId) throws RtmpProtocolException {
@@ -189,19 +239,43 @@ public final class PublishSession {
             return;
         }
         StreamKey key = new StreamKey(app, stream);
+        AccessRequest request = new AccessRequest(clientId, clientIp, key, queryParameters, tcUrl, null, clientId);
+        Decision decision = awaitDecision(access.authorizePublish(request));
+        if (!decision.allowed()) {
+            streamKey = key;
+            refuse(streamId, "NetStream.Publish.Denied", "publishing " + key + " is not allowed");
+            return;
+        }
         try {
-            source = registry.publish(key, clientId);
+            publication = registry.publish(key, clientId, () -> peer.abort("replaced by a new publisher of " + key));
         } catch (StreamBusyException e) {
+            access.publishEnded(request); // as SRS: a backend told of the publish learns that it did not last
             streamKey = key;
             refuse(streamId, "NetStream.Publish.BadName", e.getMessage());
             return;
         }
+        publishRequest = request;
         streamKey = key;
         state = State.PUBLISHING;
         peer.send(ProtocolControl.streamBegin(streamId));
         peer.send(Command.of("onStatus", 0, null, status("status", "NetStream.Publish.Start", "Started publishing " + key + "."))
                 .toMessage(Command.STREAM_CSID, streamId));
         log.info("[{}] publish {}", clientId, key);
+    }
+
+    /**
+     * Waits on the connection's own thread, which has nothing else to do meanwhile; the policy's hooks time
+     * out, so the wait is bounded.
+     */
+    private static Decision awaitDecision(CompletableFuture<Decision> decision) {
+        try {
+            return decision.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Decision.denied("interrupted while authorizing (server shutting down)");
+        } catch (ExecutionException e) {
+            return Decision.denied("authorization failed: " + e.getCause());
+        }
     }
 
     /** Sends an error onStatus, then ends the connection: the client cannot do what it came for. */
@@ -252,7 +326,7 @@ public final class PublishSession {
 
     private void forward(int type, long timestamp, byte[] payload) {
         try {
-            source.onMessage(type, timestamp, payload);
+            publication.onMessage(type, timestamp, payload);
         } catch (IllegalArgumentException e) {
             log.warn("[{}] {} media refused by the source: {}", clientId, streamKey, e.getMessage());
             state = State.CLOSED;
@@ -267,12 +341,14 @@ public final class PublishSession {
     }
 
     private void endPublishing() {
-        if (source == null) return;
-        LiveSource ending = source;
-        source = null;
+        if (publication == null) return;
+        Publication ending = publication;
+        publication = null;
         state = State.CONNECTED;
         ending.unpublish();
         log.info("[{}] unpublish {}", clientId, streamKey);
+        access.publishEnded(publishRequest);
+        publishRequest = null;
     }
 
     private void sendResult(Command command, Object value) {

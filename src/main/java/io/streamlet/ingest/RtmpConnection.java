@@ -1,7 +1,12 @@
 package io.streamlet.ingest;
 
 import io.streamlet.StreamletConfig;
+import io.streamlet.auth.AccessPolicy;
+import io.streamlet.live.Client;
 import io.streamlet.live.ClientIds;
+import io.streamlet.live.Metrics;
+import io.streamlet.live.Metrics.ConnectionError;
+import io.streamlet.live.StreamKey;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.rtmp.ChunkDecoder;
 import io.streamlet.rtmp.ChunkEncoder;
@@ -31,12 +36,14 @@ import org.slf4j.LoggerFactory;
  * logs one line with the first reason given. {@link #close} from another thread only records the
  * reason and closes the socket, which unblocks the loop.
  */
-final class RtmpConnection implements Runnable {
+final class RtmpConnection implements Runnable, Client {
     private static final Logger log = LoggerFactory.getLogger(RtmpConnection.class);
     private static final int READ_BUFFER_SIZE = 64 * 1024;
 
     private final String id = ClientIds.next();
+    private final long connectedAtMillis = System.currentTimeMillis();
     private final Socket socket;
+    private final Metrics metrics;
     private final StreamletConfig config;
     private final Consumer<RtmpConnection> onExit;
     private final PublishSession session;
@@ -49,14 +56,19 @@ final class RtmpConnection implements Runnable {
 
     private final Object closeLock = new Object();
     private String closeReason;
+    /** Written by the connection's thread only; the HTTP API reads it. */
+    private long bytesSent;
 
     /** @param onExit runs on the connection's thread after it is closed (the server forgets it) */
-    RtmpConnection(Socket socket, StreamletConfig config, SourceRegistry registry, Consumer<RtmpConnection> onExit) {
+    RtmpConnection(Socket socket, StreamletConfig config, SourceRegistry registry, AccessPolicy access,
+            Consumer<RtmpConnection> onExit) {
         this.socket = socket;
         this.config = config;
         this.onExit = onExit;
+        this.metrics = registry.metrics();
         this.decoder = new ChunkDecoder(config.rtmpMaxMessageSize());
-        this.session = new PublishSession(id, config, registry, new PublishSession.Peer() {
+        String clientIp = socket.getInetAddress().getHostAddress();
+        this.session = new PublishSession(id, clientIp, config, registry, access, new PublishSession.Peer() {
             @Override
             public void send(RtmpMessage message) {
                 outbound.writeBytes(encoder.encode(message));
@@ -65,6 +77,11 @@ final class RtmpConnection implements Runnable {
             @Override
             public void disconnect(String reason) {
                 if (disconnectReason == null) disconnectReason = reason;
+            }
+
+            @Override
+            public void abort(String reason) {
+                close(reason);
             }
         });
     }
@@ -75,6 +92,7 @@ final class RtmpConnection implements Runnable {
         String poolName = thread.getName();
         thread.setName("streamlet-rtmp-" + id);
         String reason = "connection ended";
+        ConnectionError error = null;
         boolean handshaking = true;
         try {
             socket.setTcpNoDelay(true);
@@ -89,32 +107,47 @@ final class RtmpConnection implements Runnable {
             reason = handshaking
                     ? "no handshake within " + config.rtmpHandshakeTimeoutMs() + " ms"
                     : "nothing received for " + config.rtmpIdleTimeoutMs() + " ms";
+            error = ConnectionError.RTMP_TIMEOUT;
         } catch (EOFException e) {
             reason = "peer closed the connection during the handshake"; // later, a read returns -1 instead
+            error = ConnectionError.RTMP_IO;
         } catch (RtmpProtocolException e) {
             reason = "protocol error: " + e.getMessage();
+            error = ConnectionError.RTMP_PROTOCOL;
         } catch (IOException e) {
             reason = "I/O error: " + e.getMessage();
+            error = ConnectionError.RTMP_IO;
         } catch (RuntimeException e) {
             log.error("[{}] bug while serving {}", id, session.streamKey(), e);
             reason = "internal error: " + e;
+            error = ConnectionError.RTMP_INTERNAL;
         } finally {
-            close(reason);
+            // A failure after someone else closed the socket (kick, replacement, shutdown) is that close, not an error.
+            if (closeWith(reason) && error != null) {
+                if (handshaking) metrics.handshakeFailed(); else metrics.connectionFailed(error);
+            }
             try {
                 session.close();
             } finally {
                 log.info("[{}] closed {} from {}: {}", id, session.streamKey() == null ? "(no stream)" : session.streamKey(),
                         socket.getRemoteSocketAddress(), closeReason());
                 onExit.accept(this);
+                metrics.clientGone(this); // after the server forgot it: a scrape never counts it twice
                 thread.setName(poolName);
             }
         }
     }
 
     /** Records why the connection ends (the first reason given wins) and closes the socket. */
-    void close(String reason) {
+    @Override
+    public void close(String reason) {
+        closeWith(reason);
+    }
+
+    /** {@link #close}; true if {@code reason} is the one recorded (the connection was not closed before). */
+    private boolean closeWith(String reason) {
         synchronized (closeLock) {
-            if (closeReason != null) return;
+            if (closeReason != null) return false;
             closeReason = reason;
         }
         try {
@@ -122,6 +155,59 @@ final class RtmpConnection implements Runnable {
         } catch (IOException e) {
             log.debug("[{}] closing the socket failed", id, e);
         }
+        return true;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public Role role() {
+        return Role.PUBLISHER;
+    }
+
+    @Override
+    public String protocol() {
+        return "rtmp";
+    }
+
+    @Override
+    public String ip() {
+        return socket.getInetAddress().getHostAddress();
+    }
+
+    /** SRS's client url: the path of the stream, {@code /app/stream} (without the publish name's query). */
+    @Override
+    public String url() {
+        StreamKey key = session.streamKey();
+        return key == null ? "" : "/" + key.app() + "/" + key.stream();
+    }
+
+    @Override
+    public String tcUrl() {
+        return session.tcUrl();
+    }
+
+    @Override
+    public StreamKey streamKey() {
+        return session.streamKey();
+    }
+
+    @Override
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    @Override
+    public long bytesReceived() {
+        return decoder.bytesReceived();
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytesSent;
     }
 
     private String closeReason() {
@@ -134,7 +220,9 @@ final class RtmpConnection implements Runnable {
         int version = in.read();
         if (version < 0) throw new EOFException();
         Handshake.checkVersion(version); // before waiting for C1: a non-RTMP client is told off at once
-        out.write(Handshake.serverResponse(readPacket(in)));
+        byte[] response = Handshake.serverResponse(readPacket(in));
+        out.write(response);
+        bytesSent += response.length;
         out.flush();
         readPacket(in); // C2: clients fill it inconsistently, so like other servers we do not check it
     }
@@ -167,6 +255,7 @@ final class RtmpConnection implements Runnable {
     private void flush(OutputStream out) throws IOException {
         if (outbound.size() == 0) return;
         outbound.writeTo(out);
+        bytesSent += outbound.size();
         out.flush();
         outbound.reset();
     }

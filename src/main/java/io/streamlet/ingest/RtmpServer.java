@@ -1,19 +1,24 @@
 package io.streamlet.ingest;
 
+import io.streamlet.OwnedThreads;
 import io.streamlet.StreamletConfig;
+import io.streamlet.live.Client;
+import io.streamlet.live.Metrics;
+import io.streamlet.auth.AccessPolicy;
 import io.streamlet.live.SourceRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,22 +35,20 @@ public final class RtmpServer implements AutoCloseable {
 
     private final StreamletConfig config;
     private final SourceRegistry registry;
+    private final AccessPolicy access;
     private final Set<RtmpConnection> connections = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger threadCount = new AtomicInteger();
+    private final OwnedThreads workers = new OwnedThreads("streamlet-rtmp-worker-");
     private final ExecutorService pool;
     private ServerSocket listener;
     private Thread acceptThread;
     private volatile boolean closed;
 
-    public RtmpServer(StreamletConfig config, SourceRegistry registry) {
+    public RtmpServer(StreamletConfig config, SourceRegistry registry, AccessPolicy access) {
         this.config = config;
         this.registry = registry;
+        this.access = access;
         // No queue: a connection either gets a thread now or is refused (the bound is counted in accept).
-        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
-            Thread t = new Thread(task, "streamlet-rtmp-worker-" + threadCount.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), workers);
     }
 
     /** Binds {@code rtmpHost:rtmpPort} (port 0 picks a free one) and starts accepting. */
@@ -77,6 +80,11 @@ public final class RtmpServer implements AutoCloseable {
         return connections.size();
     }
 
+    /** The connections open now, for the HTTP API. */
+    public Collection<? extends Client> clients() {
+        return Collections.unmodifiableCollection(connections);
+    }
+
     /** Stops listening, disconnects every client (their streams unpublish) and ends all threads. Idempotent. */
     @Override
     public void close() {
@@ -102,6 +110,7 @@ public final class RtmpServer implements AutoCloseable {
                 log.warn("RTMP connection threads still running {} ms after close", SHUTDOWN_WAIT_MS);
                 pool.shutdownNow();
             }
+            workers.joinAll(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             pool.shutdownNow();
@@ -129,10 +138,12 @@ public final class RtmpServer implements AutoCloseable {
         if (connections.size() >= config.rtmpMaxConnections()) {
             log.warn("RTMP connection from {} refused: already {} connections (streamlet.rtmp.maxConnections)",
                     socket.getRemoteSocketAddress(), connections.size());
+            registry.metrics().connectionFailed(Metrics.ConnectionError.RTMP_REFUSED);
             closeQuietly(socket);
             return;
         }
-        RtmpConnection connection = new RtmpConnection(socket, config, registry, connections::remove);
+        registry.metrics().connectionOpened(Metrics.Protocol.RTMP);
+        RtmpConnection connection = new RtmpConnection(socket, config, registry, access, connections::remove);
         connections.add(connection);
         // close() may have run since accept returned; it would have missed this connection.
         if (closed) connection.close("server shutting down");

@@ -1,12 +1,16 @@
 package io.streamlet.servlet;
 
+import io.streamlet.live.Client;
 import io.streamlet.live.LiveConsumer;
 import io.streamlet.live.LiveSource;
+import io.streamlet.live.Metrics;
+import io.streamlet.live.StreamKey;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,15 +35,19 @@ import org.slf4j.LoggerFactory;
  * <p>Every way out (end of stream, client gone, stall, kick, shutdown) goes through {@link #close},
  * which runs once: it detaches the consumer and completes the {@link AsyncContext}.
  */
-final class FlvPlayer implements WriteListener, AsyncListener {
+final class FlvPlayer implements WriteListener, AsyncListener, Client {
     private static final Logger log = LoggerFactory.getLogger(FlvPlayer.class);
 
     private final String id;
     private final String remote;
+    private final String ip;
+    /** The request URL without its query, which may carry a secret. */
+    private final String url;
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final Executor fanout;
     private final Players players;
+    private final Metrics metrics;
     private final LiveConsumer consumer;
     private final byte[] batch;
     private final long connectedAtMillis = System.currentTimeMillis();
@@ -52,20 +60,76 @@ final class FlvPlayer implements WriteListener, AsyncListener {
     private volatile long lastProgressNanos = System.nanoTime();
     private boolean needsFlush;
 
-    FlvPlayer(String id, String remote, AsyncContext async, LiveSource source, Players players, int batchBytes)
-            throws IOException {
+    FlvPlayer(String id, String remote, AsyncContext async, LiveSource source, Players players, Metrics metrics,
+            int batchBytes) throws IOException {
+        HttpServletRequest request = (HttpServletRequest) async.getRequest();
         this.id = id;
         this.remote = remote;
+        this.ip = request.getRemoteAddr();
+        this.url = request.getRequestURL().toString();
         this.async = async;
         this.out = async.getResponse().getOutputStream();
         this.fanout = players.fanout();
         this.players = players;
+        this.metrics = metrics;
         this.batch = new byte[batchBytes];
         this.consumer = source.subscribe(id, this::onDataAvailable);
+        metrics.connectionOpened(Metrics.Protocol.HTTP_FLV);
     }
 
-    String id() {
+    @Override
+    public String id() {
         return id;
+    }
+
+    @Override
+    public Role role() {
+        return Role.PLAYER;
+    }
+
+    @Override
+    public String protocol() {
+        return "http-flv";
+    }
+
+    @Override
+    public String ip() {
+        return ip;
+    }
+
+    @Override
+    public String url() {
+        return url;
+    }
+
+    @Override
+    public StreamKey streamKey() {
+        return consumer.source().key();
+    }
+
+    @Override
+    public long bytesReceived() {
+        return 0; // a player sends only its request
+    }
+
+    @Override
+    public long bytesSent() {
+        return consumer.bytesOut();
+    }
+
+    @Override
+    public long tagsSent() {
+        return consumer.tagsOut();
+    }
+
+    @Override
+    public long skips() {
+        return consumer.skips();
+    }
+
+    @Override
+    public long droppedTags() {
+        return consumer.droppedTags();
     }
 
     String remote() {
@@ -76,7 +140,8 @@ final class FlvPlayer implements WriteListener, AsyncListener {
         return consumer;
     }
 
-    long connectedAtMillis() {
+    @Override
+    public long connectedAtMillis() {
         return connectedAtMillis;
     }
 
@@ -137,8 +202,13 @@ final class FlvPlayer implements WriteListener, AsyncListener {
                     return; // caught up: the consumer calls onDataAvailable() when a tag arrives
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             close("write failed: " + e);
+        } catch (RuntimeException e) {
+            if (closed.get()) return; // the container refusing a write after a close from another thread (kick, stall)
+            log.error("[{}] bug in the write loop of a player of {}", id, consumer.source().key(), e);
+            metrics.connectionFailed(Metrics.ConnectionError.PLAYER_INTERNAL);
+            close("internal error: " + e);
         }
     }
 
@@ -165,11 +235,25 @@ final class FlvPlayer implements WriteListener, AsyncListener {
     @Override
     public void onStartAsync(AsyncEvent event) {}
 
+    /** Ends the response of a player whose connection made no progress for {@code timeoutMs}. */
+    void closeStalled(long timeoutMs) {
+        if (end("stalled: no write progress for " + timeoutMs + " ms")) {
+            metrics.connectionFailed(Metrics.ConnectionError.PLAYER_STALLED);
+        }
+    }
+
     /** Ends this player's response, once, whatever the reason. Any thread. */
-    void close(String reason) {
-        if (!closed.compareAndSet(false, true)) return;
+    @Override
+    public void close(String reason) {
+        end(reason);
+    }
+
+    /** {@link #close}; true if this call ended the response, false if it had ended before. */
+    private boolean end(String reason) {
+        if (!closed.compareAndSet(false, true)) return false;
         consumer.close();
         players.remove(this);
+        metrics.clientGone(this); // after it left the players: a scrape never counts it twice
         log.info("[{}] player of {} from {} closed: {} ({} bytes, {} skips, {} s)", id, consumer.source().key(),
                 remote, reason, consumer.bytesOut(), consumer.skips(),
                 (System.currentTimeMillis() - connectedAtMillis) / 1000);
@@ -178,5 +262,6 @@ final class FlvPlayer implements WriteListener, AsyncListener {
         } catch (IllegalStateException alreadyDone) {
             // The container completed or recycled the request itself (client gone).
         }
+        return true;
     }
 }

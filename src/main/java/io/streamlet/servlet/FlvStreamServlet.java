@@ -1,6 +1,7 @@
 package io.streamlet.servlet;
 
 import io.streamlet.StreamletConfig;
+import io.streamlet.auth.AccessRequest;
 import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
@@ -49,16 +50,16 @@ public final class FlvStreamServlet extends HttpServlet {
         resp.flushBuffer(); // the player learns at once that the stream exists, even before its first keyframe
         AsyncContext async = req.startAsync();
         async.setTimeout(0); // live streams have no end; stalled players are closed by the watchdog
-        String id = ClientIds.next();
+        String id = playerId(req);
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
-        FlvPlayer player = new FlvPlayer(id, remote, async, source, players, config.writeBatchBytes());
+        FlvPlayer player = new FlvPlayer(id, remote, async, source, players, registry.metrics(), config.writeBatchBytes());
         players.add(player);
         log.info("[{}] player of {} from {} started", id, source.key(), remote);
         player.start();
     }
 
     private LiveSource findSource(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        StreamKey key = keyOf(req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo()));
+        StreamKey key = keyOf(req);
         LiveSource source = key == null ? null : registry.find(key);
         if (source == null) {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND, "no live stream at this URL");
@@ -66,8 +67,22 @@ public final class FlvStreamServlet extends HttpServlet {
         return source;
     }
 
+    /** The client id the auth filter gave this play (so its log lines and hooks match the player's), or a new one. */
+    private static String playerId(HttpServletRequest req) {
+        return req.getAttribute(AuthFilter.AUTHORIZED_PLAY) instanceof AccessRequest authorized
+                ? authorized.clientId() : ClientIds.next();
+    }
+
+    /**
+     * The stream a request names, or null if it names none. The auth filter judges requests by this very
+     * function, so a request is served as the stream it was authorized for.
+     */
+    static StreamKey keyOf(HttpServletRequest req) {
+        return keyOf(req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo()));
+    }
+
     /** {@code /app/stream.flv} to its key, or null for anything else. */
-    static StreamKey keyOf(String path) {
+    private static StreamKey keyOf(String path) {
         if (!path.startsWith("/") || !path.endsWith(SUFFIX)) return null;
         String[] parts = path.substring(1, path.length() - SUFFIX.length()).split("/", -1);
         if (parts.length != 2 || !StreamKey.isValidName(parts[0]) || !StreamKey.isValidName(parts[1])) return null;

@@ -1,14 +1,13 @@
 package io.streamlet.servlet;
 
+import io.streamlet.OwnedThreads;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP-FLV players of one webapp: the fan-out pool that runs their write loops when the publisher
@@ -16,19 +15,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Players implements AutoCloseable {
     private final ConcurrentHashMap<String, FlvPlayer> byId = new ConcurrentHashMap<>();
-    private final ExecutorService fanout;
+    private final OwnedThreads threads = new OwnedThreads("streamlet-fanout-");
+    private final OwnedThreads watchdogThread = new OwnedThreads("streamlet-watchdog-");
+    private final FanoutPool fanout;
     private final ScheduledExecutorService watchdog;
     private final long stallTimeoutNanos;
 
     Players(int fanoutThreads, long stallTimeoutMs) {
-        this.fanout = Executors.newFixedThreadPool(fanoutThreads, daemonThreads("streamlet-fanout-"));
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads("streamlet-watchdog-"));
+        this.fanout = new FanoutPool(fanoutThreads, threads);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(watchdogThread);
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
         long period = Math.max(100, Math.min(1000, stallTimeoutMs / 4));
         watchdog.scheduleWithFixedDelay(this::closeStalled, period, period, TimeUnit.MILLISECONDS);
     }
 
-    ExecutorService fanout() {
+    Executor fanout() {
         return fanout;
     }
 
@@ -37,7 +38,11 @@ final class Players implements AutoCloseable {
     }
 
     void remove(FlvPlayer player) {
-        byId.remove(player.id(), player);
+        if (byId.remove(player.id(), player)) {
+            synchronized (byId) {
+                byId.notifyAll(); // wakes awaitAllClosed()
+            }
+        }
     }
 
     FlvPlayer find(String id) {
@@ -51,31 +56,42 @@ final class Players implements AutoCloseable {
     private void closeStalled() {
         long now = System.nanoTime();
         for (FlvPlayer p : byId.values()) {
-            if (p.isStalled(now, stallTimeoutNanos)) p.close("stalled: no write progress for " + stallTimeoutNanos / 1_000_000 + " ms");
+            if (p.isStalled(now, stallTimeoutNanos)) p.closeStalled(stallTimeoutNanos / 1_000_000);
         }
     }
 
-    /** Ends every player's response and stops the threads. */
+    /**
+     * Waits until every player's response has ended on its own (players of unpublished sources end after
+     * the tags they still had to receive), at most {@code timeoutMs}. The write loops keep running
+     * meanwhile. True if none is left.
+     */
+    boolean awaitAllClosed(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (byId) {
+            while (!byId.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                TimeUnit.NANOSECONDS.timedWait(byId, left);
+            }
+        }
+        return true;
+    }
+
+    int count() {
+        return byId.size();
+    }
+
+    /** Ends every player's response now and stops the threads. */
     @Override
     public void close() {
         watchdog.shutdownNow();
         byId.values().forEach(p -> p.close("server shutting down"));
-        fanout.shutdown();
         try {
-            if (!fanout.awaitTermination(5, TimeUnit.SECONDS)) fanout.shutdownNow();
+            fanout.shutdown(5000);
             watchdog.awaitTermination(5, TimeUnit.SECONDS);
+            watchdogThread.joinAll(1000);
         } catch (InterruptedException e) {
-            fanout.shutdownNow();
             Thread.currentThread().interrupt();
         }
-    }
-
-    static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -1,13 +1,14 @@
 package io.streamlet.servlet;
 
 import io.streamlet.StreamletConfig;
+import io.streamlet.auth.AccessPolicy;
 import io.streamlet.ingest.RtmpServer;
 import io.streamlet.live.SourceRegistry;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,7 @@ public final class StreamletListener implements ServletContextListener {
     public static final String RTMP_PORT = "io.streamlet.rtmp.port";
 
     /** What the servlets and filters of this webapp share. */
-    record Runtime(StreamletConfig config, SourceRegistry registry, Players players, RtmpServer rtmp) {}
+    record Runtime(StreamletConfig config, SourceRegistry registry, Players players, RtmpServer rtmp, AccessPolicy access) {}
 
     static Runtime runtime(ServletContext context) {
         Runtime runtime = (Runtime) context.getAttribute(RUNTIME);
@@ -34,25 +35,62 @@ public final class StreamletListener implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
+        try {
+            start(context);
+        } catch (RuntimeException e) {
+            // The container does not start the webapp, and logs why in its own way (Tomcat: only in
+            // localhost.<date>.log); this line says it where an admin looks first.
+            log.error("Streamlet failed to start in {}: {}", contextName(context), e.getMessage());
+            throw e;
+        }
+    }
+
+    private static void start(ServletContext context) {
+        // A bad value throws here with a message naming the knob.
         StreamletConfig config = StreamletConfig.load(StreamletConfig.Source.layered(context::getInitParameter));
         SourceRegistry registry = new SourceRegistry(config);
         Players players = new Players(config.fanoutThreads(), config.playerStallTimeoutMs());
+        AccessPolicy access = new AccessPolicy(config, registry.metrics(), Clock.systemUTC());
         RtmpServer rtmp = null;
         if (config.rtmpEnabled()) {
-            rtmp = new RtmpServer(config, registry);
             try {
-                rtmp.start();
-            } catch (IOException e) {
-                players.close();
-                throw new UncheckedIOException("Streamlet cannot start RTMP ingest: " + e.getMessage(), e);
+                rtmp = startRtmp(config, registry, access);
+            } catch (RuntimeException e) {
+                players.close(); // a webapp that fails to start must leave no thread behind either
+                registry.close();
+                access.close();
+                throw e;
             }
-            context.setAttribute(RTMP_PORT, rtmp.port());
         }
-        context.setAttribute(RUNTIME, new Runtime(config, registry, players, rtmp));
+        if (rtmp != null) context.setAttribute(RTMP_PORT, rtmp.port());
+        context.setAttribute(RUNTIME, new Runtime(config, registry, players, rtmp, access));
         log.info("Streamlet started in {}: RTMP {}", contextName(context),
                 rtmp == null ? "disabled" : "on " + config.rtmpHost() + ":" + rtmp.port());
     }
 
+    /** The started RTMP ingest; null if its port cannot be bound and streamlet.rtmp.failOnBindError is false. */
+    private static RtmpServer startRtmp(StreamletConfig config, SourceRegistry registry, AccessPolicy access) {
+        RtmpServer rtmp = new RtmpServer(config, registry, access);
+        try {
+            rtmp.start();
+            return rtmp;
+        } catch (IOException e) {
+            rtmp.close();
+            if (config.rtmpFailOnBindError()) {
+                throw new IllegalStateException("Streamlet cannot start RTMP ingest: " + e.getMessage()
+                        + " (choose another streamlet.rtmp.port, or set streamlet.rtmp.failOnBindError=false"
+                        + " to start without ingest)", e);
+            }
+            log.warn("Streamlet starts without RTMP ingest (streamlet.rtmp.failOnBindError=false): {}", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Stops gracefully: no new publishers, every stream unpublished so that each player receives what it
+     * still had to and then the terminating chunk, up to {@code streamlet.http.shutdownDrain} for players
+     * to take it, then whatever is left is closed and every thread ended.
+     */
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
@@ -60,9 +98,20 @@ public final class StreamletListener implements ServletContextListener {
         if (runtime == null) return;
         context.removeAttribute(RUNTIME);
         context.removeAttribute(RTMP_PORT);
-        if (runtime.rtmp() != null) runtime.rtmp().close();
-        runtime.registry().unpublishAll();
-        runtime.players().close();
+        if (runtime.rtmp() != null) runtime.rtmp().close(); // no new publishers; the current ones are disconnected
+        runtime.registry().close(); // every stream ends: its players get what they still had to, then end of stream
+        Players players = runtime.players();
+        long drainMs = runtime.config().shutdownDrainMs();
+        try {
+            if (!players.awaitAllClosed(drainMs)) {
+                log.warn("Streamlet closes {} players still receiving after the {} ms drain (streamlet.http.shutdownDrain)",
+                        players.count(), drainMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop waiting; the players are closed below
+        }
+        players.close();
+        runtime.access().close(); // last: the on_unpublish and on_stop hooks of the streams ended above are on their way
         log.info("Streamlet stopped in {}", contextName(context));
     }
 

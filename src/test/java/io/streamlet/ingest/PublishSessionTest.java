@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamlet.StreamletConfig;
 import io.streamlet.amf.Amf0;
+import io.streamlet.auth.AccessPolicy;
+import io.streamlet.auth.UrlSigner;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
@@ -19,6 +21,7 @@ import io.streamlet.rtmp.ProtocolControl;
 import io.streamlet.rtmp.RtmpMessage;
 import io.streamlet.rtmp.RtmpProtocolException;
 import java.io.ByteArrayOutputStream;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -36,11 +39,13 @@ class PublishSessionTest {
         default -> null;
     });
     private final SourceRegistry registry = new SourceRegistry(config);
+    private final AccessPolicy openAccess = new AccessPolicy(config, registry.metrics(), Clock.systemUTC());
 
     /** Records what the session sends and whether it asked to disconnect. */
     private static final class RecordingPeer implements PublishSession.Peer {
         final List<RtmpMessage> sent = new ArrayList<>();
         String disconnectReason;
+        String abortReason;
 
         @Override
         public void send(RtmpMessage message) {
@@ -50,6 +55,11 @@ class PublishSessionTest {
         @Override
         public void disconnect(String reason) {
             disconnectReason = reason;
+        }
+
+        @Override
+        public void abort(String reason) {
+            abortReason = reason;
         }
 
         List<Command> commands() throws RtmpProtocolException {
@@ -69,7 +79,7 @@ class PublishSessionTest {
     }
 
     private final RecordingPeer peer = new RecordingPeer();
-    private final PublishSession session = new PublishSession("t1", config, registry, peer);
+    private final PublishSession session = new PublishSession("t1", "127.0.0.1", config, registry, openAccess, peer);
 
     private static RtmpMessage command(int streamId, String name, double txn, Object commandObject, Object... args) {
         return Command.of(name, txn, commandObject, args).toMessage(streamId == 0 ? 3 : 8, streamId);
@@ -180,7 +190,7 @@ class PublishSessionTest {
     @Test
     void secondPublisherOfAStreamIsRefusedWithBadName() throws RtmpProtocolException {
         RecordingPeer firstPeer = new RecordingPeer();
-        PublishSession first = new PublishSession("t0", config, registry, firstPeer);
+        PublishSession first = new PublishSession("t0", "127.0.0.1", config, registry, openAccess, firstPeer);
         first.onMessage(command(0, "connect", 1, connectObject("live", "")));
         first.onMessage(command(1, "publish", 2, null, "busy"));
         assertTrue(first.isPublishing());
@@ -274,5 +284,67 @@ class PublishSessionTest {
         assertEquals(List.of(MessageType.ACKNOWLEDGEMENT, MessageType.ACKNOWLEDGEMENT), peer.types());
         session.onBytesReceived(0x1_0000_0010L + 105_000); // past 4 GiB the sequence number wraps
         assertEquals(105_016, ProtocolControl.parseUint32(peer.sent.get(2)));
+    }
+
+    @Test
+    void enhancedRtmpClientLearnsThatEveryCodecIsForwarded() throws RtmpProtocolException {
+        Map<String, Object> connect = connectObject("live", "rtmp://127.0.0.1/live");
+        connect.put("fourCcList", List.of("hvc1", "av01", "Opus"));
+        connect.put("videoFourCcInfoMap", Map.of("hvc1", 7.0));
+        connect.put("capsEx", 3.0);
+        session.onMessage(command(0, "connect", 1, connect));
+        Map<?, ?> server = (Map<?, ?>) peer.lastCommand().commandObject();
+        assertEquals(List.of("hvc1", "av01", "Opus"), server.get("fourCcList"), "E-RTMP v1: the client's own list");
+        assertEquals(Map.of("*", 4.0), server.get("videoFourCcInfoMap"), "any video codec: CanForward");
+        assertEquals(Map.of("*", 4.0), server.get("audioFourCcInfoMap"), "any audio codec: CanForward");
+        assertEquals(2.0 + 4.0 + 8.0, server.get("capsEx"), "Multitrack, ModEx, TimestampNanoOffset; not Reconnect");
+        assertEquals("NetConnection.Connect.Success", code(peer.lastCommand()));
+    }
+
+    @Test
+    void enhancedRtmpV2ClientWithoutFourCcListGetsTheWildcardList() throws RtmpProtocolException {
+        Map<String, Object> connect = connectObject("live", "rtmp://127.0.0.1/live");
+        connect.put("audioFourCcInfoMap", Map.of("Opus", 1.0));
+        session.onMessage(command(0, "connect", 1, connect));
+        Map<?, ?> server = (Map<?, ?>) peer.lastCommand().commandObject();
+        assertEquals(List.of("*"), server.get("fourCcList"));
+        assertEquals(Map.of("*", 4.0), server.get("videoFourCcInfoMap"));
+        assertEquals(14.0, server.get("capsEx"));
+    }
+
+    @Test
+    void legacyClientGetsNoEnhancedRtmpProperties() throws RtmpProtocolException {
+        session.onMessage(command(0, "connect", 1, connectObject("live", "rtmp://127.0.0.1/live")));
+        Map<?, ?> server = (Map<?, ?>) peer.lastCommand().commandObject();
+        assertEquals(List.of("fmsVer", "capabilities", "mode"), List.copyOf(server.keySet()));
+    }
+
+    @Test
+    void aDeniedPublishGetsAnErrorStatusAndNeverStarts() throws RtmpProtocolException {
+        StreamletConfig signed = StreamletConfig.load(Map.of("streamlet.auth.publishSecret", "pub")::get);
+        AccessPolicy access = new AccessPolicy(signed, registry.metrics(), Clock.systemUTC());
+        String sign = new UrlSigner("pub").sign("/live/signed", System.currentTimeMillis() / 1000 + 60);
+        for (String name : List.of("signed", "signed?sign=" + sign.replace('0', '1'), "other?sign=" + sign)) {
+            RecordingPeer refused = new RecordingPeer();
+            PublishSession denied = new PublishSession("d", "127.0.0.1", signed, registry, access, refused);
+            denied.onMessage(command(0, "connect", 1, connectObject("live", "rtmp://127.0.0.1/live")));
+            denied.onMessage(command(0, "createStream", 2, null));
+            denied.onMessage(command(1, "publish", 3, null, name, "live"));
+            assertEquals("NetStream.Publish.Denied", code(refused.lastCommand()), name);
+            assertTrue(refused.commands().stream().noneMatch(c -> c.name().equals("onStatus")
+                    && code(c).equals("NetStream.Publish.Start")), name);
+            assertNotNull(refused.disconnectReason, name);
+            assertFalse(denied.isPublishing());
+        }
+        assertNull(registry.find(new StreamKey("live", "signed")));
+
+        RecordingPeer allowed = new RecordingPeer();
+        PublishSession publisher = new PublishSession("a", "127.0.0.1", signed, registry, access, allowed);
+        // The signature may come with the connect URL as well as with the stream name.
+        publisher.onMessage(command(0, "connect", 1, connectObject("live?sign=" + sign, "rtmp://127.0.0.1/live?sign=" + sign)));
+        publisher.onMessage(command(0, "createStream", 2, null));
+        publisher.onMessage(command(1, "publish", 3, null, "signed", "live"));
+        assertEquals("NetStream.Publish.Start", code(allowed.lastCommand()));
+        assertNotNull(registry.find(new StreamKey("live", "signed")));
     }
 }

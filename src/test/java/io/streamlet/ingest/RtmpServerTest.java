@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.streamlet.StreamletConfig;
 import io.streamlet.amf.Amf0;
+import io.streamlet.auth.AccessPolicy;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
@@ -22,6 +23,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,7 +58,7 @@ class RtmpServerTest {
         knobs.putAll(overrides);
         StreamletConfig config = StreamletConfig.load(knobs::get);
         registry = new SourceRegistry(config);
-        RtmpServer server = new RtmpServer(config, registry);
+        RtmpServer server = new RtmpServer(config, registry, new AccessPolicy(config, registry.metrics(), Clock.systemUTC()));
         servers.add(server);
         server.start();
         return server;
@@ -266,7 +268,8 @@ class RtmpServerTest {
             int port = taken.getLocalPort();
             StreamletConfig config = StreamletConfig.load(Map.of("streamlet.rtmp.host", HOST,
                     "streamlet.rtmp.port", Integer.toString(port))::get);
-            RtmpServer server = new RtmpServer(config, new SourceRegistry(config));
+            SourceRegistry registry = new SourceRegistry(config);
+            RtmpServer server = new RtmpServer(config, registry, new AccessPolicy(config, registry.metrics(), Clock.systemUTC()));
             servers.add(server);
             IOException e = assertThrows(IOException.class, server::start);
             assertTrue(e.getMessage().contains(HOST + ":" + port), e.getMessage());
