@@ -14,10 +14,25 @@ import io.streamlet.flv.FlvTag;
  * the caller's buffer and writing the 4 timestamp bytes there.
  */
 public final class LiveConsumer implements AutoCloseable {
+    /** How a consumer tells its player that data arrived. */
+    public interface Listener {
+        /** Something arrived after {@link #read} had found nothing. On the publisher's thread: return quickly. */
+        void onDataAvailable();
+
+        /**
+         * Whether a wake-up that may wait should wait now. Audio of a stream with live video may: the next
+         * video frame, a frame interval later, carries it along. A player whose threads are busy says yes,
+         * halving its write cycles under load; an idle one says no, so nothing waits when there is no need.
+         */
+        default boolean deferWakeups() {
+            return false;
+        }
+    }
+
     private final LiveSource source;
     private final TagLog log;
     private final String id;
-    private final Runnable listener;
+    private final Listener listener;
     private final long queueLengthMs;
     private final long maxQueueBytes;
 
@@ -62,7 +77,7 @@ public final class LiveConsumer implements AutoCloseable {
     private long tagsOut;
     private long bytesOut;
 
-    LiveConsumer(LiveSource source, String id, Runnable listener) {
+    LiveConsumer(LiveSource source, String id, Listener listener) {
         this.source = source;
         this.log = source.log();
         this.id = id;
@@ -125,11 +140,14 @@ public final class LiveConsumer implements AutoCloseable {
         return n > 0 ? n : ended ? -1 : 0;
     }
 
-    /** Called by the publisher's thread after each tag and at the end of the stream. */
-    void signal() {
-        if (wantSignal) {
+    /**
+     * Called by the publisher's thread after each tag and at the end of the stream; {@code deferrable}
+     * when the tag may wait for the next one to wake the player (see {@link Listener#deferWakeups}).
+     */
+    void signal(boolean deferrable) {
+        if (wantSignal && !(deferrable && listener.deferWakeups())) {
             wantSignal = false;
-            listener.run();
+            listener.onDataAvailable();
         }
     }
 

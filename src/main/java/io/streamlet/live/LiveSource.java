@@ -26,6 +26,8 @@ import java.util.function.Consumer;
 public final class LiveSource {
     /** Audio-only streams have no keyframes: a player joins at most this far behind the newest audio. */
     static final long AUDIO_ONLY_JOIN_MS = 1_000;
+    /** Audio waits for the next video frame to wake players only while video came this recently. */
+    private static final long VIDEO_CARRIES_AUDIO_NANOS = 100_000_000;
 
     private final StreamKey key;
     private final StreamletConfig config;
@@ -65,6 +67,7 @@ public final class LiveSource {
     /** The last session started, kept after it ends: tells one wait for a republish from a later one. */
     private volatile Publication latestSession;
     private volatile long lastMessageNanos = System.nanoTime();
+    private long lastVideoNanos;
     /** The next tag is the first of a new publisher session: players resume at its keyframe. */
     private boolean sessionStart;
     /** The session whose messages were appended last; a different one starts a new session. */
@@ -172,6 +175,7 @@ public final class LiveSource {
                 }
                 keyframe = info.keyframe();
                 videoSeen = true;
+                lastVideoNanos = lastMessageNanos;
                 time = clock.map(1, timestamp);
             }
             case FlvTag.SCRIPT -> {
@@ -186,6 +190,11 @@ public final class LiveSource {
             }
         }
         append(type, time, FlvTag.frame(type, body), keyframe, header);
+    }
+
+    /** Audio that the next video frame will carry to the players, unless video stopped coming. */
+    private boolean canWaitForVideo(int type, boolean header) {
+        return type == FlvTag.AUDIO && !header && videoSeen && lastMessageNanos - lastVideoNanos < VIDEO_CARRIES_AUDIO_NANOS;
     }
 
     private void append(int type, long time, byte[] frame, boolean keyframe, boolean header) {
@@ -206,7 +215,8 @@ public final class LiveSource {
         lastTime = time;
         updateJoinPoint(tag);
         if (trackFlags < 0 && type != FlvTag.SCRIPT) guessTracks(time);
-        for (LiveConsumer c : consumers) c.signal();
+        boolean deferrable = canWaitForVideo(type, header);
+        for (LiveConsumer c : consumers) c.signal(deferrable);
     }
 
     /**
@@ -309,14 +319,14 @@ public final class LiveSource {
     void end() {
         if (ended) return;
         ended = true;
-        for (LiveConsumer c : consumers) c.signal();
+        for (LiveConsumer c : consumers) c.signal(false);
     }
 
     /**
      * Attaches a new player. {@code listener} is called (on the publisher's thread) whenever the
      * consumer had reported nothing to read and something arrived; it must return quickly.
      */
-    public LiveConsumer subscribe(String playerId, Runnable listener) {
+    public LiveConsumer subscribe(String playerId, LiveConsumer.Listener listener) {
         LiveConsumer c = new LiveConsumer(this, playerId, listener);
         consumers.add(c);
         return c;

@@ -39,6 +39,14 @@ final class FanoutPool implements Executor {
         workers[workers.length == 1 ? 0 : ThreadLocalRandom.current().nextInt(workers.length)].offer(task);
     }
 
+    /** True while any of the threads is running or about to run a task. */
+    boolean isBusy() {
+        for (Worker w : workers) {
+            if (!w.sleeping) return true;
+        }
+        return false;
+    }
+
     /** Stops the threads once they have run what they were given; waits for them at most {@code timeoutMs}. */
     void shutdown(long timeoutMs) throws InterruptedException {
         shutdown = true;

@@ -154,6 +154,39 @@ class LiveConsumerTest {
     }
 
     @Test
+    void busyPlayerLetsAudioWaitForTheNextVideoFrame() throws Exception {
+        Publication s = publish(registry());
+        startAv(s, 0);
+        publishAv(s, 0, 1);
+        LiveConsumer c = s.source().subscribe("p1", new LiveConsumer.Listener() {
+            @Override
+            public void onDataAvailable() {
+                signals.incrementAndGet();
+            }
+
+            @Override
+            public boolean deferWakeups() {
+                return true; // as a player says while the fan-out threads are busy
+            }
+        });
+        FlvCollector got = new FlvCollector();
+        drain(c, got);
+        s.onMessage(FlvTag.VIDEO, 1000, avcFrame(false, 100));
+        assertEquals(1, signals.get(), "video wakes the player");
+        drain(c, got);
+        s.onMessage(FlvTag.AUDIO, 1010, aacFrame(30));
+        assertEquals(1, signals.get(), "audio right after video waits for the next frame");
+        s.onMessage(FlvTag.VIDEO, 1033, avcFrame(false, 100));
+        assertEquals(2, signals.get());
+        assertEquals(0, drain(c, got));
+        assertEquals(List.of("video@1000", "audio@1010", "video@1033"),
+                got.media().subList(got.media().size() - 3, got.media().size()).stream().map(Object::toString).toList());
+        Thread.sleep(150); // video stopped coming: audio must not wait for it
+        s.onMessage(FlvTag.AUDIO, 1200, aacFrame(30));
+        assertEquals(3, signals.get());
+    }
+
+    @Test
     void newSequenceHeaderMidStreamPrecedesTheFramesUsingIt() throws Exception {
         Publication s = publish(registry());
         startAv(s, 0);
