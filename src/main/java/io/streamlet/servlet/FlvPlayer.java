@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +33,12 @@ import org.slf4j.LoggerFactory;
  * set <em>before</em> asking, so a callback that fires at once (on another thread) clears it after we
  * set it and is never lost; while it is set, wake-ups are ignored, as the callback will drain.
  *
- * <p>Every way out (end of stream, client gone, stall, kick, shutdown) goes through {@link #close},
- * which runs once: it detaches the consumer and completes the {@link AsyncContext}.
+ * <p>Every way out (end of stream, client gone, stall, kick, shutdown) goes through {@link #end},
+ * which runs once: it detaches the consumer and completes the {@link AsyncContext}. Other threads
+ * (a kick, the watchdog) only ask for it ({@link #close}); the drain ends the response in its turn, so
+ * completing never overlaps a write.
  */
-final class FlvPlayer implements WriteListener, AsyncListener, Client {
+final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.Listener, Client {
     private static final Logger log = LoggerFactory.getLogger(FlvPlayer.class);
 
     private final String id;
@@ -49,7 +52,6 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
     private final Players players;
     private final Metrics metrics;
     private final LiveConsumer consumer;
-    private final byte[] batch;
     private final long connectedAtMillis = System.currentTimeMillis();
 
     private final AtomicInteger wip = new AtomicInteger();
@@ -59,9 +61,13 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
     /** When the output last accepted bytes (or the player was last caught up), for the stall watchdog. */
     private volatile long lastProgressNanos = System.nanoTime();
     private boolean needsFlush;
+    /** Made once: a wake-up happens per tag per player and must not allocate. */
+    private final Runnable drainTask = this::drain;
+    /** Why another thread asked this player to end; the drain ends it. */
+    private final AtomicReference<String> closeRequest = new AtomicReference<>();
 
-    FlvPlayer(String id, String remote, AsyncContext async, LiveSource source, Players players, Metrics metrics,
-            int batchBytes) throws IOException {
+    FlvPlayer(String id, String remote, AsyncContext async, LiveSource source, Players players, Metrics metrics)
+            throws IOException {
         HttpServletRequest request = (HttpServletRequest) async.getRequest();
         this.id = id;
         this.remote = remote;
@@ -72,8 +78,7 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
         this.fanout = players.fanout();
         this.players = players;
         this.metrics = metrics;
-        this.batch = new byte[batchBytes];
-        this.consumer = source.subscribe(id, this::onDataAvailable);
+        this.consumer = source.subscribe(id, this);
         metrics.connectionOpened(Metrics.Protocol.HTTP_FLV);
     }
 
@@ -156,12 +161,18 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
         return writeBlocked && nowNanos - lastProgressNanos > timeoutNanos;
     }
 
-    private void onDataAvailable() {
+    @Override
+    public boolean deferWakeups() {
+        return players.fanoutBusy();
+    }
+
+    @Override
+    public void onDataAvailable() {
         if (!writeBlocked && wip.getAndIncrement() == 0) {
             try {
-                fanout.execute(this::drain);
+                fanout.execute(drainTask);
             } catch (RejectedExecutionException e) {
-                close("server shutting down");
+                end("server shutting down"); // no drain will run any more
             }
         }
     }
@@ -175,25 +186,40 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
     private void drain() {
         int missed = 1;
         while (true) {
-            if (!writeBlocked && !closed.get()) writeLoop();
+            String requested = closeRequest.get();
+            if (requested != null) {
+                end(requested);
+            } else if (!writeBlocked && !closed.get()) {
+                writeLoop();
+            }
             missed = wip.addAndGet(-missed);
             if (missed == 0) return;
         }
     }
 
+    /**
+     * Writes while the output is ready, merging as many tags as fit into each write. The buffer is
+     * borrowed for this run only: thousands of idle players hold none. Once handed to {@code write}, it
+     * is the container's until {@code isReady()} says true again; if the run ends before that, the buffer
+     * is left to the pending write rather than returned.
+     */
     private void writeLoop() {
+        byte[] buffer = players.borrowBuffer();
+        boolean written = false;
         try {
             while (!closed.get()) {
                 writeBlocked = true;
                 if (!out.isReady()) return;
                 writeBlocked = false;
+                written = false;
                 lastProgressNanos = System.nanoTime();
-                int n = consumer.read(batch, 0, batch.length);
+                int n = consumer.read(buffer, 0, buffer.length);
                 if (n > 0) {
-                    out.write(batch, 0, n);
+                    out.write(buffer, 0, n);
+                    written = true;
                     needsFlush = true;
                 } else if (n < 0) {
-                    close("end of stream");
+                    end("end of stream");
                     return;
                 } else if (needsFlush) {
                     needsFlush = false;
@@ -203,33 +229,35 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
                 }
             }
         } catch (IOException e) {
-            close("write failed: " + e);
+            end("write failed: " + e);
         } catch (RuntimeException e) {
             if (closed.get()) return; // the container refusing a write after a close from another thread (kick, stall)
             log.error("[{}] bug in the write loop of a player of {}", id, consumer.source().key(), e);
             metrics.connectionFailed(Metrics.ConnectionError.PLAYER_INTERNAL);
-            close("internal error: " + e);
+            end("internal error: " + e);
+        } finally {
+            if (!written) players.returnBuffer(buffer);
         }
     }
 
     @Override
     public void onError(Throwable t) {
-        close("client gone: " + t);
+        end("client gone: " + t);
     }
 
     @Override
     public void onError(AsyncEvent event) {
-        close("client gone: " + event.getThrowable());
+        end("client gone: " + event.getThrowable());
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        close("async timeout");
+        end("async timeout");
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-        close("completed");
+        end("completed");
     }
 
     @Override
@@ -237,7 +265,7 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
 
     /** Ends the response of a player whose connection made no progress for {@code timeoutMs}. */
     void closeStalled(long timeoutMs) {
-        if (end("stalled: no write progress for " + timeoutMs + " ms")) {
+        if (requestClose("stalled: no write progress for " + timeoutMs + " ms")) {
             metrics.connectionFailed(Metrics.ConnectionError.PLAYER_STALLED);
         }
     }
@@ -245,7 +273,24 @@ final class FlvPlayer implements WriteListener, AsyncListener, Client {
     /** Ends this player's response, once, whatever the reason. Any thread. */
     @Override
     public void close(String reason) {
-        end(reason);
+        requestClose(reason);
+    }
+
+    /**
+     * Asks the write loop's turn to end the response, so that {@code complete()} never overlaps a write
+     * on another thread (a container may then cut the response short instead of ending it cleanly).
+     * False if the player was already ending.
+     */
+    private boolean requestClose(String reason) {
+        if (closed.get() || !closeRequest.compareAndSet(null, reason)) return false;
+        if (wip.getAndIncrement() == 0) {
+            try {
+                fanout.execute(drainTask);
+            } catch (RejectedExecutionException shuttingDown) {
+                end(reason);
+            }
+        }
+        return true;
     }
 
     /** {@link #close}; true if this call ended the response, false if it had ended before. */

@@ -52,7 +52,7 @@ public final class FlvStreamServlet extends HttpServlet {
         async.setTimeout(0); // live streams have no end; stalled players are closed by the watchdog
         String id = playerId(req);
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
-        FlvPlayer player = new FlvPlayer(id, remote, async, source, players, registry.metrics(), config.writeBatchBytes());
+        FlvPlayer player = new FlvPlayer(id, remote, async, source, players, registry.metrics());
         players.add(player);
         log.info("[{}] player of {} from {} started", id, source.key(), remote);
         player.start();

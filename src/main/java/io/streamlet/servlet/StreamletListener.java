@@ -49,7 +49,7 @@ public final class StreamletListener implements ServletContextListener {
         // A bad value throws here with a message naming the knob.
         StreamletConfig config = StreamletConfig.load(StreamletConfig.Source.layered(context::getInitParameter));
         SourceRegistry registry = new SourceRegistry(config);
-        Players players = new Players(config.fanoutThreads(), config.playerStallTimeoutMs());
+        Players players = new Players(config.fanoutThreads(), config.playerStallTimeoutMs(), config.writeBatchBytes());
         AccessPolicy access = new AccessPolicy(config, registry.metrics(), Clock.systemUTC());
         RtmpServer rtmp = null;
         if (config.rtmpEnabled()) {
