@@ -1,5 +1,6 @@
 package io.streamlet.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -110,20 +112,21 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private void listStreams(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        List<LiveSource> page = page(req, resp, state.streams());
-        if (page == null) return;
-        ObjectNode body = shapes.envelope();
-        ArrayNode streams = body.putArray("streams");
-        page.forEach(s -> streams.add(shapes.stream(s)));
-        send(resp, body);
+        sendPage(req, resp, state.streams(), "streams", shapes::stream);
     }
 
     private void listClients(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        List<Client> page = page(req, resp, state.clients());
+        sendPage(req, resp, state.clients(), "clients", shapes::client);
+    }
+
+    /** SRS's envelope with the requested page of {@code all}, each shaped, as the array {@code field}. */
+    private <T> void sendPage(HttpServletRequest req, HttpServletResponse resp, List<T> all, String field,
+            Function<T, ? extends JsonNode> shape) throws IOException {
+        List<T> page = page(req, resp, all);
         if (page == null) return;
         ObjectNode body = shapes.envelope();
-        ArrayNode clients = body.putArray("clients");
-        page.forEach(c -> clients.add(shapes.client(c)));
+        ArrayNode items = body.putArray(field);
+        page.forEach(item -> items.add(shape.apply(item)));
         send(resp, body);
     }
 
