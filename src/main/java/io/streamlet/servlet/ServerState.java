@@ -3,6 +3,7 @@ package io.streamlet.servlet;
 import io.streamlet.StreamletConfig;
 import io.streamlet.ingest.RtmpServer;
 import io.streamlet.live.Client;
+import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.Metrics;
 import io.streamlet.live.SourceRegistry;
@@ -60,10 +61,11 @@ public final class ServerState {
 
     /** Every client now, RTMP connections first, each group oldest first. */
     public List<Client> clients() {
+        Comparator<Client> oldestFirst = Comparator.comparing(Client::id, ClientIds.CREATION_ORDER);
         List<Client> clients = new ArrayList<>(rtmpClients());
-        clients.sort(Comparator.comparingLong(Client::connectedAtMillis));
+        clients.sort(oldestFirst);
         List<Client> players = new ArrayList<>(players());
-        players.sort(Comparator.comparingLong(Client::connectedAtMillis));
+        players.sort(oldestFirst);
         clients.addAll(players);
         return clients;
     }
