@@ -2,6 +2,7 @@ package io.streamlet;
 
 import io.streamlet.auth.IpRange;
 import io.streamlet.auth.Secret;
+import io.streamlet.servlet.FlvMount;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ public record StreamletConfig(
         long republishGraceMs,
         long stalePublisherMs,
         int writeBatchBytes,
+        FlvMount flvMount,
         long playerStallTimeoutMs,
         int fanoutThreads,
         long shutdownDrainMs,
@@ -126,6 +128,7 @@ public record StreamletConfig(
                 r.duration("streamlet.live.republishGrace", 0, 0, 600_000),
                 r.duration("streamlet.live.stalePublisher", 3_000, 100, 600_000),
                 (int) r.size("streamlet.http.writeBatch", 16 * 1024, 512, 16 * 1024 * 1024),
+                r.parsed("streamlet.http.flvMount", FlvMount.DEFAULT, FlvMount::parse),
                 r.duration("streamlet.http.playerStallTimeout", 20_000, 100, 3_600_000),
                 r.integer("streamlet.http.fanoutThreads", Runtime.getRuntime().availableProcessors(), 1, 1024),
                 r.duration("streamlet.http.shutdownDrain", 5_000, 0, 600_000),
@@ -219,6 +222,16 @@ public record StreamletConfig(
                 return inRange(name, v, Math.multiplyExact(Long.parseLong(s.trim()), unit), min, max);
             } catch (NumberFormatException | ArithmeticException e) {
                 throw bad(name, v, "expected a size such as 65536, 64KiB or 8MiB");
+            }
+        }
+
+        /** A value parsed by {@code parser}, whose IllegalArgumentException says why it cannot work. */
+        <T> T parsed(String name, String dflt, Function<String, T> parser) {
+            String v = string(name, dflt);
+            try {
+                return parser.apply(v);
+            } catch (IllegalArgumentException e) {
+                throw bad(name, v, e.getMessage());
             }
         }
 

@@ -43,12 +43,14 @@ public final class AuthFilter extends HttpFilter {
     static final String AUTHORIZED_PLAY = AuthFilter.class.getName() + ".authorizedPlay";
 
     private transient AccessPolicy access;
+    private transient FlvMount mount;
     private transient SourceRegistry registry;
 
     @Override
     public void init() {
         StreamletListener.Runtime runtime = StreamletListener.runtime(getServletContext());
         access = runtime.access();
+        mount = runtime.config().flvMount();
         registry = runtime.registry();
     }
 
@@ -60,7 +62,7 @@ public final class AuthFilter extends HttpFilter {
             play(authorized, req, resp, chain);
             return;
         }
-        StreamKey key = FlvStreamServlet.keyOf(req);
+        StreamKey key = FlvStreamServlet.keyOf(req, mount);
         if (key == null) {
             Decision decision = access.checkPlayAddress(req.getRemoteAddr());
             if (decision.allowed()) chain.doFilter(req, resp); else forbid(resp);

@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 public final class FlvStreamServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(FlvStreamServlet.class);
     static final String CONTENT_TYPE = "video/x-flv";
-    private static final String SUFFIX = ".flv";
 
     private transient SourceRegistry registry;
     private transient Players players;
@@ -59,7 +58,7 @@ public final class FlvStreamServlet extends HttpServlet {
     }
 
     private LiveSource findSource(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        StreamKey key = keyOf(req);
+        StreamKey key = keyOf(req, config.flvMount());
         LiveSource source = key == null ? null : registry.find(key);
         if (source == null) {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND, "no live stream at this URL");
@@ -74,19 +73,11 @@ public final class FlvStreamServlet extends HttpServlet {
     }
 
     /**
-     * The stream a request names, or null if it names none. The auth filter judges requests by this very
-     * function, so a request is served as the stream it was authorized for.
+     * The stream a request names through the configured mount, or null if it names none. The auth filter
+     * judges requests by this very function, so a request is served as the stream it was authorized for.
      */
-    static StreamKey keyOf(HttpServletRequest req) {
-        return keyOf(req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo()));
-    }
-
-    /** {@code /app/stream.flv} to its key, or null for anything else. */
-    private static StreamKey keyOf(String path) {
-        if (!path.startsWith("/") || !path.endsWith(SUFFIX)) return null;
-        String[] parts = path.substring(1, path.length() - SUFFIX.length()).split("/", -1);
-        if (parts.length != 2 || !StreamKey.isValidName(parts[0]) || !StreamKey.isValidName(parts[1])) return null;
-        return new StreamKey(parts[0], parts[1]);
+    static StreamKey keyOf(HttpServletRequest req, FlvMount mount) {
+        return mount.keyOf(req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo()));
     }
 
     private static void writeHeaders(HttpServletResponse resp) {

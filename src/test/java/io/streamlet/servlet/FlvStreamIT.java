@@ -117,6 +117,25 @@ class FlvStreamIT {
     }
 
     @Test
+    void streamsMountWhereTheTemplateSays() throws Exception {
+        WebContainer.Webapp app = server.deploy("/m", Map.of("streamlet.http.flvMount", "/flv/[app]/[stream].flv"));
+        try (RtmpTestPublisher pub = RtmpTestPublisher.publish("127.0.0.1", app.rtmpPort(), "live", "mounted")) {
+            sendHeaders(pub);
+            sendFrames(pub, 0, 0, 30, 500);
+            try (HttpFlvClient player = new HttpFlvClient(server.httpPort(), "GET", "/m/flv/live/mounted.flv")) {
+                assertEquals(200, player.status);
+                player.readTags(3 + 1, 5000);
+                assertTrue(player.flv.media().stream().anyMatch(FlvCollector.Tag::isKeyframe));
+            }
+            try (HttpFlvClient elsewhere = new HttpFlvClient(server.httpPort(), "GET", "/m/live/mounted.flv")) {
+                assertEquals(404, elsewhere.status, "not at the default mount any more");
+            }
+        } finally {
+            app.undeploy();
+        }
+    }
+
+    @Test
     void unknownStreamIs404AndHeadSendsHeadersOnly() throws Exception {
         try (HttpFlvClient player = new HttpFlvClient(server.httpPort(), "GET", "/live/nobody.flv")) {
             assertEquals(404, player.status);
