@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.Listener, Client {
     private static final Logger log = LoggerFactory.getLogger(FlvPlayer.class);
+    private static final long WRITER_EXIT_WAIT_NANOS = 100_000_000;
 
     private final String id;
     private final String remote;
@@ -65,6 +66,8 @@ final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.List
     private final Runnable drainTask = this::drain;
     /** Why another thread asked this player to end; the drain ends it. */
     private final AtomicReference<String> closeRequest = new AtomicReference<>();
+    /** The thread inside the write loop, if any: the only one that touches the output stream. */
+    private volatile Thread writer;
 
     FlvPlayer(String id, String remote, AsyncContext async, LiveSource source, Players players, Metrics metrics)
             throws IOException {
@@ -206,6 +209,7 @@ final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.List
     private void writeLoop() {
         byte[] buffer = players.borrowBuffer();
         boolean written = false;
+        writer = Thread.currentThread(); // before the closed check below: see endFromContainer
         try {
             while (!closed.get()) {
                 writeBlocked = true;
@@ -236,28 +240,29 @@ final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.List
             metrics.connectionFailed(Metrics.ConnectionError.PLAYER_INTERNAL);
             end("internal error: " + e);
         } finally {
+            writer = null;
             if (!written) players.returnBuffer(buffer);
         }
     }
 
     @Override
     public void onError(Throwable t) {
-        end("client gone: " + t);
+        endFromContainer("client gone: " + t);
     }
 
     @Override
     public void onError(AsyncEvent event) {
-        end("client gone: " + event.getThrowable());
+        endFromContainer("client gone: " + event.getThrowable());
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        end("async timeout");
+        endFromContainer("async timeout");
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-        end("completed");
+        endFromContainer("completed");
     }
 
     @Override
@@ -294,8 +299,30 @@ final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.List
     }
 
     /** {@link #close}; true if this call ended the response, false if it had ended before. */
+    /**
+     * The container says the request is over (client gone, completed). Once this returns it may recycle
+     * the request and response for another connection (Tomcat does), so a write loop still running on a
+     * fan-out thread must be out of the output stream first: it stops at its next check of {@code closed},
+     * right after the non-blocking call it is in. The wait is bounded in case that call needs something
+     * this container thread holds.
+     */
+    private void endFromContainer(String reason) {
+        if (!closed.compareAndSet(false, true)) return;
+        long deadline = System.nanoTime() + WRITER_EXIT_WAIT_NANOS;
+        for (Thread w = writer; w != null && w != Thread.currentThread() && System.nanoTime() < deadline; w = writer) {
+            Thread.onSpinWait();
+        }
+        finish(reason);
+    }
+
+    /** Ends the response on the write loop's turn (or where no write loop can run). */
     private boolean end(String reason) {
         if (!closed.compareAndSet(false, true)) return false;
+        finish(reason);
+        return true;
+    }
+
+    private void finish(String reason) {
         consumer.close();
         players.remove(this);
         metrics.clientGone(this); // after it left the players: a scrape never counts it twice
@@ -307,6 +334,5 @@ final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.List
         } catch (IllegalStateException alreadyDone) {
             // The container completed or recycled the request itself (client gone).
         }
-        return true;
     }
 }
