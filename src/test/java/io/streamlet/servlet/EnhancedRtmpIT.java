@@ -335,7 +335,9 @@ class EnhancedRtmpIT {
             assertEquals(90, packets.size(), output);
             for (int i = 0; i < 90; i++) assertEquals(video.timeOf(i), packets.get(i)[0], "pts of frame " + i);
         } else {
-            assertTrue(output.contains("codec_name=unknown|codec_type=video"), output);
+            // Without Enhanced FLV, ffprobe guesses a legacy codec from the ex-header's low nibble ("unknown", or
+            // "flashsv" when it probes a CodedFramesX first): only the framing is meaningful here.
+            assertTrue(output.contains("|codec_type=video"), output);
             assertEquals(sent.size(), packets.size(), output);
             for (int i = 0; i < sent.size(); i++) {
                 assertEquals(sent.get(i).timestamp(), packets.get(i)[0], "pts of tag " + i);

@@ -100,7 +100,7 @@ public final class HttpFlvClient implements AutoCloseable {
     private String readLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) throw new IOException("connection closed mid-line");
+            if (b < 0) throw new IOException("connection closed mid-line, after status " + status + " " + headers);
             if (b != '\r') line.write(b);
         }
         return line.toString(StandardCharsets.US_ASCII);
