@@ -201,13 +201,13 @@ final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.List
     }
 
     /**
-     * Writes while the output is ready, merging as many tags as fit into each write. The buffer is
-     * borrowed for this run only: thousands of idle players hold none. Once handed to {@code write}, it
-     * is the container's until {@code isReady()} says true again; if the run ends before that, the buffer
-     * is left to the pending write rather than returned.
+     * Writes while the output is ready, merging as many tags as fit into each write. The buffer is the
+     * running thread's, so thousands of idle players hold none. Once handed to {@code write}, it is the
+     * container's until {@code isReady()} says true again; if the run ends before that, the thread leaves
+     * it to the pending write and takes a new one next time.
      */
     private void writeLoop() {
-        byte[] buffer = players.borrowBuffer();
+        byte[] buffer = players.writeBuffer();
         boolean written = false;
         writer = Thread.currentThread(); // before the closed check below: see endFromContainer
         try {
@@ -241,7 +241,7 @@ final class FlvPlayer implements WriteListener, AsyncListener, LiveConsumer.List
             end("internal error: " + e);
         } finally {
             writer = null;
-            if (!written) players.returnBuffer(buffer);
+            if (written) players.leaveWriteBuffer();
         }
     }
 

@@ -3,7 +3,6 @@ package io.streamlet.servlet;
 import io.streamlet.OwnedThreads;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -15,21 +14,21 @@ import java.util.concurrent.TimeUnit;
  * wakes them, and the watchdog that closes players whose output made no progress for too long.
  */
 final class Players implements AutoCloseable {
-    /** More than the write loops that run at once (fan-out threads plus the container's callbacks). */
-    private static final int IDLE_BUFFERS = 256;
 
     private final ConcurrentHashMap<String, FlvPlayer> byId = new ConcurrentHashMap<>();
     private final OwnedThreads threads = new OwnedThreads("streamlet-fanout-");
     private final OwnedThreads watchdogThread = new OwnedThreads("streamlet-watchdog-");
     private final FanoutPool fanout;
-    private final int writeBufferBytes;
-    /** Write buffers between runs: only running write loops need one, not every player. */
-    private final ArrayBlockingQueue<byte[]> idleBuffers = new ArrayBlockingQueue<>(IDLE_BUFFERS);
+    /**
+     * One write buffer per thread that runs write loops (fan-out threads, the container's callbacks), not
+     * per player: a wake-up takes it without a lock or an allocation.
+     */
+    private final ThreadLocal<byte[]> writeBuffers;
     private final ScheduledExecutorService watchdog;
     private final long stallTimeoutNanos;
 
     Players(int fanoutThreads, long stallTimeoutMs, int writeBufferBytes) {
-        this.writeBufferBytes = writeBufferBytes;
+        this.writeBuffers = ThreadLocal.withInitial(() -> new byte[writeBufferBytes]);
         this.fanout = new FanoutPool(fanoutThreads, threads);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(watchdogThread);
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
@@ -37,15 +36,14 @@ final class Players implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(this::closeStalled, period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** A write buffer for one run of a player's write loop. */
-    byte[] borrowBuffer() {
-        byte[] buffer = idleBuffers.poll();
-        return buffer != null ? buffer : new byte[writeBufferBytes];
+    /** This thread's write buffer, for one run of a player's write loop. */
+    byte[] writeBuffer() {
+        return writeBuffers.get();
     }
 
-    /** Takes back a buffer no write refers to any more (beyond the pool's bound, it is dropped). */
-    void returnBuffer(byte[] buffer) {
-        idleBuffers.offer(buffer);
+    /** This thread's buffer stays with a write still in flight: the thread takes a new one next time. */
+    void leaveWriteBuffer() {
+        writeBuffers.remove();
     }
 
     Executor fanout() {
