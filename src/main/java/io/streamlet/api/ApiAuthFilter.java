@@ -1,8 +1,7 @@
 package io.streamlet.api;
 
+import io.streamlet.config.ContextAttributes;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamlet.StreamletConfig;
-import io.streamlet.servlet.ServerState;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -32,9 +31,9 @@ public final class ApiAuthFilter extends HttpFilter {
 
     @Override
     public void init() {
-        StreamletConfig config = ServerState.of(getServletContext()).config();
-        if (config.apiUsername() != null) {
-            String credentials = config.apiUsername() + ":" + config.apiPassword().value();
+        ApiConfig config = ContextAttributes.require(getServletContext()::getAttribute, ApiConfig.class);
+        if (config.username() != null) {
+            String credentials = config.username() + ":" + config.password().value();
             expected = ("Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)))
                     .getBytes(StandardCharsets.UTF_8);
         }

@@ -1,12 +1,13 @@
 package io.streamlet.api;
 
+import io.streamlet.config.ContextAttributes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.live.Client;
 import io.streamlet.live.LiveSource;
-import io.streamlet.servlet.ServerState;
+import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -36,13 +37,13 @@ public final class ApiServlet extends HttpServlet {
     private static final int MAX_COUNT = 10_000;
 
     private final ObjectMapper json = new ObjectMapper();
-    private transient ServerState state;
+    private transient Streamlet state;
     private transient TrafficSampler sampler;
     private transient SrsShapes shapes;
 
     @Override
     public void init() {
-        state = ServerState.of(getServletContext());
+        state = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class);
         sampler = new TrafficSampler(state);
         shapes = new SrsShapes(json, state, sampler, serverId("vid-"), serverId(""));
     }

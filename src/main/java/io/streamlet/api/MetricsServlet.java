@@ -1,8 +1,9 @@
 package io.streamlet.api;
 
+import io.streamlet.config.ContextAttributes;
 import io.streamlet.live.LiveSource;
-import io.streamlet.live.Metrics;
-import io.streamlet.servlet.ServerState;
+import io.streamlet.metrics.Metrics;
+import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -22,12 +23,12 @@ import java.util.Map;
 public final class MetricsServlet extends HttpServlet {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    private transient ServerState state;
+    private transient Streamlet state;
     private transient TrafficTotals totals;
 
     @Override
     public void init() {
-        state = ServerState.of(getServletContext());
+        state = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class);
         totals = new TrafficTotals(state);
     }
 
@@ -43,7 +44,11 @@ public final class MetricsServlet extends HttpServlet {
         long publishers = state.registry().sources().stream().map(LiveSource::publisherId).filter(p -> p != null).count();
         out.gauge("streamlet_streams", "Live streams mounted now.").sample(state.registry().sources().size());
         out.gauge("streamlet_publishers", "Streams with a publisher connected now.").sample(publishers);
-        out.gauge("streamlet_players", "HTTP-FLV players connected now.").sample(state.players().size());
+        out.gauge("streamlet_players", "Players connected now, of every protocol.").sample(state.players().size());
+        out.gauge("streamlet_players_by_protocol", "Players connected now, by protocol.");
+        for (Metrics.Protocol p : Metrics.Protocol.values()) {
+            out.sample("{protocol=\"" + p.label + "\"}", state.players().stream().filter(c -> c.protocol().replace('-', '_').equals(p.label)).count());
+        }
         out.gauge("streamlet_rtmp_connections", "RTMP connections open now, publishing or not.").sample(state.rtmpClients().size());
 
         out.counter("streamlet_connections_total", "Connections accepted: RTMP sockets and HTTP-FLV players.");
@@ -51,8 +56,10 @@ public final class MetricsServlet extends HttpServlet {
             out.sample("{protocol=\"" + p.label + "\"}", m.connectionsOpened(p));
         }
         out.counter("streamlet_connection_errors_total", "Connections that ended abnormally, by protocol and kind.");
-        for (Metrics.ConnectionError e : Metrics.ConnectionError.values()) {
-            out.sample("{protocol=\"" + e.protocol.label + "\",kind=\"" + e.kind + "\"}", m.connectionErrors(e));
+        for (Metrics.Protocol p : Metrics.Protocol.values()) {
+            for (Metrics.ConnectionError e : Metrics.ConnectionError.values()) {
+                out.sample("{protocol=\"" + p.label + "\",kind=\"" + e.kind + "\"}", m.connectionErrors(p, e));
+            }
         }
         out.counter("streamlet_rtmp_handshake_failures_total", "RTMP connections that did not complete the handshake.")
                 .sample(m.handshakeFailures());

@@ -6,7 +6,7 @@ import io.streamlet.flv.CodecDetails;
 import io.streamlet.live.Client;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.StreamKey;
-import io.streamlet.servlet.ServerState;
+import io.streamlet.server.Streamlet;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.lang.management.OperatingSystemMXBean;
@@ -24,14 +24,14 @@ final class SrsShapes {
     static final String VERSION = Version.get();
 
     private final ObjectMapper json;
-    private final ServerState state;
+    private final Streamlet state;
     private final TrafficSampler sampler;
     private final TrafficTotals totals;
     private final String serverId;
     private final String serviceId;
     private final String pid = Long.toString(ProcessHandle.current().pid());
 
-    SrsShapes(ObjectMapper json, ServerState state, TrafficSampler sampler, String serverId, String serviceId) {
+    SrsShapes(ObjectMapper json, Streamlet state, TrafficSampler sampler, String serverId, String serviceId) {
         this.json = json;
         this.state = state;
         this.sampler = sampler;
@@ -118,7 +118,7 @@ final class SrsShapes {
         o.put("tcUrl", c.tcUrl() == null ? "" : c.tcUrl());
         o.put("url", c.url());
         o.put("name", key == null ? "" : key.stream());
-        o.put("type", publisher ? "fmle-publish" : "flv-play"); // SRS's names for these two kinds
+        o.put("type", c.type()); // SRS's names: fmle-publish, flv-play, rtmp-play
         o.put("publish", publisher);
         o.put("alive", (System.currentTimeMillis() - c.connectedAtMillis()) / 1000.0);
         o.put("send_bytes", c.bytesSent());

@@ -2,7 +2,7 @@ package io.streamlet.api;
 
 import io.streamlet.live.Client;
 import io.streamlet.live.LiveSource;
-import io.streamlet.servlet.ServerState;
+import io.streamlet.server.Streamlet;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -30,11 +30,11 @@ final class TrafficSampler implements AutoCloseable {
     /** Kilobits per second received and sent. */
     record Kbps(long recv30s, long send30s) {}
 
-    private final ServerState state;
+    private final Streamlet state;
     private final Map<String, ArrayDeque<Sample>> history = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
 
-    TrafficSampler(ServerState state) {
+    TrafficSampler(Streamlet state) {
         this.state = state;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "streamlet-api-sampler");

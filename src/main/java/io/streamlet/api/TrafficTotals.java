@@ -1,8 +1,8 @@
 package io.streamlet.api;
 
 import io.streamlet.live.Client;
-import io.streamlet.live.Metrics;
-import io.streamlet.servlet.ServerState;
+import io.streamlet.metrics.Metrics;
+import io.streamlet.server.Streamlet;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,10 +22,10 @@ final class TrafficTotals {
         }
     }
 
-    private final ServerState state;
+    private final Streamlet state;
     private final AtomicReference<Snapshot> highest = new AtomicReference<>(new Snapshot(0, 0, 0, 0, 0));
 
-    TrafficTotals(ServerState state) {
+    TrafficTotals(Streamlet state) {
         this.state = state;
     }
 

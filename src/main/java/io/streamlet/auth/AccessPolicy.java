@@ -1,7 +1,7 @@
 package io.streamlet.auth;
 
-import io.streamlet.StreamletConfig;
-import io.streamlet.live.Metrics;
+import io.streamlet.config.Secret;
+import io.streamlet.metrics.Metrics;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -33,12 +33,12 @@ public final class AccessPolicy implements AutoCloseable {
     private final Clock clock;
 
     /** @param metrics counts the hook calls and their failures */
-    public AccessPolicy(StreamletConfig config, Metrics metrics, Clock clock) {
+    public AccessPolicy(AuthConfig config, Metrics metrics, Clock clock) {
         this.clock = clock;
-        this.publish = new Gate("publish", new IpRules(config.authPublishAllow(), config.authPublishDeny()),
-                config.authPublishSecret(), "on_publish", config.hooksOnPublish(), "on_unpublish", config.hooksOnUnpublish());
-        this.play = new Gate("play", new IpRules(config.authPlayAllow(), config.authPlayDeny()),
-                config.authPlaySecret(), "on_play", config.hooksOnPlay(), "on_stop", config.hooksOnStop());
+        this.publish = new Gate("publish", new IpRules(config.publishAllow(), config.publishDeny()),
+                config.publishSecret(), "on_publish", config.hooksOnPublish(), "on_unpublish", config.hooksOnUnpublish());
+        this.play = new Gate("play", new IpRules(config.playAllow(), config.playDeny()),
+                config.playSecret(), "on_play", config.hooksOnPlay(), "on_stop", config.hooksOnStop());
         boolean anyHook = Stream.of(config.hooksOnPublish(), config.hooksOnUnpublish(), config.hooksOnPlay(),
                 config.hooksOnStop()).anyMatch(urls -> !urls.isEmpty());
         this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), newServerId(), metrics) : null;

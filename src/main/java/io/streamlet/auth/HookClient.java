@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.streamlet.live.Metrics;
+import io.streamlet.metrics.Metrics;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;

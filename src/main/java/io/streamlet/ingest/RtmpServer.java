@@ -1,165 +1,259 @@
 package io.streamlet.ingest;
 
-import io.streamlet.OwnedThreads;
-import io.streamlet.StreamletConfig;
-import io.streamlet.live.Client;
-import io.streamlet.live.Metrics;
 import io.streamlet.auth.AccessPolicy;
+import io.streamlet.delivery.Players;
+import io.streamlet.live.Client;
 import io.streamlet.live.SourceRegistry;
+import io.streamlet.metrics.Metrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.Collection;
-import java.util.Collections;
+import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The RTMP listener: an accept thread, and one pooled thread per connection up to
- * {@code rtmpMaxConnections}; a connection over that is closed at once. All threads are daemons named
- * {@code streamlet-rtmp-...}, and {@link #close} ends every one of them, so a redeployed webapp leaves
- * neither thread nor port behind.
+ * The RTMP listener, non-blocking: one I/O thread ({@code streamlet-rtmp-io-PORT}) accepts, reads, decodes
+ * and runs every connection's session, as SRS's single-threaded server does; a publisher's media goes to
+ * its source on this thread, in O(1) per tag whatever the number of players. A playing connection costs
+ * no thread: its writes are a {@link io.streamlet.delivery.Player}'s, run by the fan-out threads (or by
+ * this one when the socket becomes writable again).
+ *
+ * <p>Other threads reach a connection only through {@link #execute}, which queues the task for the I/O
+ * thread. {@link #close} ends every connection and the thread, so a redeployed webapp leaves neither
+ * thread nor port behind.
  */
-public final class RtmpServer implements AutoCloseable {
+public final class RtmpServer implements AutoCloseable, Executor {
     private static final Logger log = LoggerFactory.getLogger(RtmpServer.class);
-    private static final int BACKLOG = 128;
+    private static final int BACKLOG = 1024;
+    private static final int READ_BUFFER_SIZE = 64 * 1024;
+    private static final long TIMER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long SHUTDOWN_WAIT_MS = 5_000;
 
-    private final StreamletConfig config;
+    private final RtmpConfig config;
     private final SourceRegistry registry;
+    private final Players players;
     private final AccessPolicy access;
+    private final Metrics metrics;
     private final Set<RtmpConnection> connections = ConcurrentHashMap.newKeySet();
-    private final OwnedThreads workers = new OwnedThreads("streamlet-rtmp-worker-");
-    private final ExecutorService pool;
-    private ServerSocket listener;
-    private Thread acceptThread;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Shared by every connection: only the I/O thread reads. */
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_SIZE);
+    private Selector selector;
+    private ServerSocketChannel listener;
+    private Thread ioThread;
     private volatile boolean closed;
 
-    public RtmpServer(StreamletConfig config, SourceRegistry registry, AccessPolicy access) {
+    public RtmpServer(RtmpConfig config, SourceRegistry registry, Players players, AccessPolicy access, Metrics metrics) {
         this.config = config;
         this.registry = registry;
+        this.players = players;
         this.access = access;
-        // No queue: a connection either gets a thread now or is refused (the bound is counted in accept).
-        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), workers);
+        this.metrics = metrics;
     }
 
-    /** Binds {@code rtmpHost:rtmpPort} (port 0 picks a free one) and starts accepting. */
+    /** Binds {@code host:port} (port 0 picks a free one) and starts the I/O thread. */
     public synchronized void start() throws IOException {
         if (listener != null || closed) throw new IllegalStateException("RTMP server already started or closed");
-        ServerSocket socket = new ServerSocket();
+        ServerSocketChannel channel = ServerSocketChannel.open();
         try {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(config.rtmpHost(), config.rtmpPort()), BACKLOG);
+            channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            channel.bind(new InetSocketAddress(config.host(), config.port()), BACKLOG);
+            channel.configureBlocking(false);
+            selector = Selector.open();
+            channel.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException e) {
-            socket.close();
-            throw new IOException("cannot listen for RTMP on " + config.rtmpHost() + ":" + config.rtmpPort() + ": " + e.getMessage(), e);
+            channel.close();
+            if (selector != null) selector.close();
+            throw new IOException("cannot listen for RTMP on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
-        listener = socket;
-        acceptThread = new Thread(this::acceptLoop, "streamlet-rtmp-accept-" + port());
-        acceptThread.setDaemon(true);
-        acceptThread.start();
-        log.info("RTMP listening on {}:{} (at most {} connections)", config.rtmpHost(), port(), config.rtmpMaxConnections());
+        listener = channel;
+        ioThread = new Thread(this::ioLoop, "streamlet-rtmp-io-" + port());
+        ioThread.setDaemon(true);
+        ioThread.start();
+        log.info("RTMP listening on {}:{} (at most {} connections)", config.host(), port(), config.maxConnections());
+    }
+
+    /** True between a successful {@link #start} and {@link #close}. */
+    public synchronized boolean isListening() {
+        return listener != null && !closed;
     }
 
     /** The bound port. */
     public synchronized int port() {
         if (listener == null) throw new IllegalStateException("RTMP server not started");
-        return listener.getLocalPort();
+        return listener.socket().getLocalPort();
     }
 
-    /** Connections open now, publishing or not (each holds one of the {@code rtmpMaxConnections} slots). */
+    /** Connections open now, publishing, playing or neither (each holds one of the {@code maxConnections}). */
     public int connectionCount() {
         return connections.size();
     }
 
-    /** The connections open now, for the HTTP API. */
+    /** The connections open now that are not players (players are listed by the delivery layer). */
     public Collection<? extends Client> clients() {
-        return Collections.unmodifiableCollection(connections);
+        return connections.stream().filter(c -> !c.isPlaying()).toList();
     }
 
-    /** Stops listening, disconnects every client (their streams unpublish) and ends all threads. Idempotent. */
+    /** Runs {@code task} on the I/O thread. @throws RejectedExecutionException after {@link #close} */
+    @Override
+    public void execute(Runnable task) {
+        if (closed) throw new RejectedExecutionException("RTMP server closed");
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    boolean isIoThread() {
+        return Thread.currentThread() == ioThread;
+    }
+
+    /** Stops listening, disconnects every client (their streams unpublish) and ends the thread. Idempotent. */
     @Override
     public void close() {
-        Thread accepting;
+        Thread io;
         synchronized (this) {
             if (closed) return;
             closed = true;
-            accepting = acceptThread;
-            if (listener != null) {
-                try {
-                    listener.close();
-                } catch (IOException e) {
-                    log.warn("closing the RTMP listener failed", e);
-                }
-            }
+            io = ioThread;
         }
-        connections.forEach(c -> c.close("server shutting down"));
-        pool.shutdown();
+        if (io == null) {
+            closeQuietly(listener);
+            return;
+        }
+        selector.wakeup();
         try {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_WAIT_MS);
-            if (accepting != null) accepting.join(SHUTDOWN_WAIT_MS);
-            if (!pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                log.warn("RTMP connection threads still running {} ms after close", SHUTDOWN_WAIT_MS);
-                pool.shutdownNow();
-            }
-            workers.joinAll(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            io.join(SHUTDOWN_WAIT_MS);
+            if (io.isAlive()) log.warn("RTMP I/O thread still running {} ms after close", SHUTDOWN_WAIT_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            pool.shutdownNow();
         }
         log.info("RTMP server closed");
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket socket;
+    private void ioLoop() {
+        long nextTimer = System.nanoTime() + TIMER_PERIOD_NANOS;
+        try {
+            while (!closed) {
+                selector.select(TimeUnit.NANOSECONDS.toMillis(TIMER_PERIOD_NANOS));
+                runTasks();
+                for (SelectionKey key : selector.selectedKeys()) handle(key);
+                selector.selectedKeys().clear();
+                long now = System.nanoTime();
+                if (now - nextTimer >= 0) {
+                    nextTimer = now + TIMER_PERIOD_NANOS;
+                    for (RtmpConnection c : connections) c.checkTimeouts(now);
+                }
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            if (!closed) log.error("RTMP I/O loop failed; no more RTMP clients will be served", e);
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void handle(SelectionKey key) {
+        if (!key.isValid()) return;
+        if (key.isAcceptable()) {
+            accept();
+            return;
+        }
+        RtmpConnection connection = (RtmpConnection) key.attachment();
+        try {
+            if (key.isWritable()) connection.onWritable();
+            if (key.isValid() && key.isReadable()) connection.onReadable(readBuffer);
+        } catch (RuntimeException e) {
+            connection.failed(e);
+        }
+    }
+
+    private void runTasks() {
+        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("RTMP task failed", e);
+            }
+        }
+    }
+
+    private void accept() {
+        while (true) {
+            SocketChannel socket;
             try {
                 socket = listener.accept();
-            } catch (SocketException e) {
-                if (!closed) log.error("RTMP listener failed; no more publishers will be accepted", e);
-                return;
             } catch (IOException e) {
                 log.warn("RTMP accept failed: {}", e.getMessage());
-                continue;
+                return;
             }
+            if (socket == null) return;
             admit(socket);
         }
     }
 
-    private void admit(Socket socket) {
-        if (connections.size() >= config.rtmpMaxConnections()) {
+    private void admit(SocketChannel socket) {
+        String remote = remoteOf(socket);
+        if (connections.size() >= config.maxConnections()) {
             log.warn("RTMP connection from {} refused: already {} connections (streamlet.rtmp.maxConnections)",
-                    socket.getRemoteSocketAddress(), connections.size());
-            registry.metrics().connectionFailed(Metrics.ConnectionError.RTMP_REFUSED);
+                    remote, connections.size());
+            metrics.connectionFailed(Metrics.Protocol.RTMP, Metrics.ConnectionError.REFUSED);
             closeQuietly(socket);
             return;
         }
-        registry.metrics().connectionOpened(Metrics.Protocol.RTMP);
-        RtmpConnection connection = new RtmpConnection(socket, config, registry, access, connections::remove);
-        connections.add(connection);
-        // close() may have run since accept returned; it would have missed this connection.
-        if (closed) connection.close("server shutting down");
         try {
-            pool.execute(connection);
-        } catch (RuntimeException e) { // rejected: the pool is shut down
-            connections.remove(connection);
+            socket.configureBlocking(false);
+            socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            SelectionKey key = socket.register(selector, SelectionKey.OP_READ);
+            metrics.connectionOpened(Metrics.Protocol.RTMP);
+            RtmpConnection connection = new RtmpConnection(socket, key, remote, this, config, registry, players, access,
+                    metrics, connections::remove);
+            key.attach(connection);
+            connections.add(connection);
+        } catch (IOException e) {
+            log.warn("RTMP connection from {} could not be set up: {}", remote, e.getMessage());
             closeQuietly(socket);
         }
     }
 
-    private static void closeQuietly(Socket socket) {
+    /** On the I/O thread, last: every connection and the listener closed, queued tasks run or dropped. */
+    private void shutdown() {
+        closeQuietly(listener);
+        for (RtmpConnection c : List.copyOf(connections)) c.closeNow("server shutting down");
+        runTasks(); // what the closes queued (their own ends)
+        tasks.clear();
         try {
-            socket.close();
+            selector.close();
         } catch (IOException e) {
-            log.debug("closing a refused RTMP socket failed", e);
+            log.debug("closing the RTMP selector failed", e);
+        }
+    }
+
+    private static String remoteOf(SocketChannel socket) {
+        try {
+            return String.valueOf(socket.getRemoteAddress()).replaceFirst("^/", "");
+        } catch (IOException e) {
+            return "(unknown)";
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (IOException e) {
+            log.debug("closing an RTMP channel failed", e);
         }
     }
 }

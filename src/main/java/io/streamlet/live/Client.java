@@ -1,10 +1,12 @@
 package io.streamlet.live;
 
+import io.streamlet.metrics.Metrics;
+
 /**
- * A connected client as the HTTP API lists it and an operator kicks it: an RTMP publisher or an
- * HTTP-FLV player. Every reading may be called from any thread; counters may lag by a write or two.
+ * A connected client as the HTTP API lists it and an operator kicks it: an RTMP publisher, or a player
+ * over HTTP-FLV, WebSocket-FLV or RTMP. Every reading may be called from any thread; counters may lag by a write or two.
  */
-public interface Client {
+public interface Client extends Metrics.Totals {
 
     /** What the client does; the API's {@code type} and {@code publish}. */
     enum Role { PUBLISHER, PLAYER }
@@ -14,8 +16,11 @@ public interface Client {
 
     Role role();
 
-    /** The protocol it speaks: {@code rtmp} or {@code http-flv}. */
+    /** The protocol it speaks: {@code rtmp}, {@code http-flv} or {@code ws-flv}. */
     String protocol();
+
+    /** SRS's client type: {@code fmle-publish}, {@code flv-play} or {@code rtmp-play}. */
+    String type();
 
     /** The peer's IP address. */
     String ip();
@@ -33,21 +38,26 @@ public interface Client {
 
     long connectedAtMillis();
 
+    @Override
     long bytesReceived();
 
+    @Override
     long bytesSent();
 
-    /** FLV tags a player received; 0 for a publisher. */
+    /** Tags a player received; 0 for a publisher. */
+    @Override
     default long tagsSent() {
         return 0;
     }
 
     /** Times a player fell behind and skipped ahead; 0 for a publisher. */
+    @Override
     default long skips() {
         return 0;
     }
 
     /** Tags a player never received because it skipped ahead; 0 for a publisher. */
+    @Override
     default long droppedTags() {
         return 0;
     }

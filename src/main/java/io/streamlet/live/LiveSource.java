@@ -1,6 +1,5 @@
 package io.streamlet.live;
 
-import io.streamlet.StreamletConfig;
 import io.streamlet.flv.CodecDetails;
 import io.streamlet.flv.FlvHeader;
 import io.streamlet.flv.FlvTag;
@@ -15,7 +14,7 @@ import java.util.function.Consumer;
  * One live stream while it is published (SRS's live source): turns the publisher's messages into
  * shared {@link LiveTag}s in a {@link TagLog}, keeps what a new player needs first (metadata, the
  * latest sequence headers, the current GOP as a {@link JoinPoint} into the log), and wakes the
- * {@link LiveConsumer}s that wait for data.
+ * {@link LiveCursor}s that wait for data.
  *
  * <p>Publishing costs O(1) per tag in the number of players, except for waking the players that are
  * parked: a volatile read each.
@@ -30,11 +29,11 @@ public final class LiveSource {
     private static final long VIDEO_CARRIES_AUDIO_NANOS = 100_000_000;
 
     private final StreamKey key;
-    private final StreamletConfig config;
+    private final LiveConfig config;
     private final Consumer<Publication> onPublisherGone;
     private final TagLog log;
     private final SourceClock clock = new SourceClock();
-    private final CopyOnWriteArrayList<LiveConsumer> consumers = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<LiveCursor> consumers = new CopyOnWriteArrayList<>();
     private final long publishedAtMillis = System.currentTimeMillis();
     private final String id = ClientIds.next();
 
@@ -73,7 +72,7 @@ public final class LiveSource {
     /** The session whose messages were appended last; a different one starts a new session. */
     private Publication clockOwner;
 
-    LiveSource(StreamKey key, StreamletConfig config, Consumer<Publication> onPublisherGone) {
+    LiveSource(StreamKey key, LiveConfig config, Consumer<Publication> onPublisherGone) {
         this.key = key;
         this.config = config;
         this.onPublisherGone = onPublisherGone;
@@ -120,7 +119,7 @@ public final class LiveSource {
     /** Bytes sent to this stream's players so far, those gone included (for the HTTP API). */
     public long bytesOut() {
         long sum = bytesOutOfGonePlayers.sum();
-        for (LiveConsumer c : consumers) sum += c.bytesOut();
+        for (LiveCursor c : consumers) sum += c.bytesOut();
         return sum;
     }
 
@@ -216,7 +215,7 @@ public final class LiveSource {
         updateJoinPoint(tag);
         if (trackFlags < 0 && type != FlvTag.SCRIPT) guessTracks(time);
         boolean deferrable = canWaitForVideo(type, header);
-        for (LiveConsumer c : consumers) c.signal(deferrable);
+        for (LiveCursor c : consumers) c.signal(deferrable);
     }
 
     /**
@@ -319,20 +318,20 @@ public final class LiveSource {
     void end() {
         if (ended) return;
         ended = true;
-        for (LiveConsumer c : consumers) c.signal(false);
+        for (LiveCursor c : consumers) c.signal(false);
     }
 
     /**
-     * Attaches a new player. {@code listener} is called (on the publisher's thread) whenever the
-     * consumer had reported nothing to read and something arrived; it must return quickly.
+     * Attaches a new consumer (a player, a recorder, a forward). {@code listener} is called (on the
+     * publisher's thread) whenever the cursor had found nothing and something arrived; it must return quickly.
      */
-    public LiveConsumer subscribe(String playerId, LiveConsumer.Listener listener) {
-        LiveConsumer c = new LiveConsumer(this, playerId, listener);
+    public LiveCursor subscribe(String consumerId, LiveCursor.Mode mode, LiveCursor.Listener listener) {
+        LiveCursor c = new LiveCursor(this, consumerId, mode, listener);
         consumers.add(c);
         return c;
     }
 
-    void unsubscribe(LiveConsumer c) {
+    void unsubscribe(LiveCursor c) {
         if (consumers.remove(c)) bytesOutOfGonePlayers.add(c.bytesOut());
     }
 
@@ -340,7 +339,7 @@ public final class LiveSource {
         return log;
     }
 
-    StreamletConfig config() {
+    LiveConfig config() {
         return config;
     }
 

@@ -1,7 +1,6 @@
 package io.streamlet.live;
 
 import io.streamlet.OwnedThreads;
-import io.streamlet.StreamletConfig;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,15 +23,14 @@ import org.slf4j.LoggerFactory;
 public final class SourceRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SourceRegistry.class);
 
-    private final StreamletConfig config;
+    private final LiveConfig config;
     private final ConcurrentHashMap<StreamKey, LiveSource> sources = new ConcurrentHashMap<>();
-    private final Metrics metrics = new Metrics();
     private final long stalePublisherNanos;
     private final OwnedThreads graceThread = new OwnedThreads("streamlet-republish-grace-");
     /** Ends sources whose grace window passed; only when there is a window. */
     private final ScheduledExecutorService graceTimer;
 
-    public SourceRegistry(StreamletConfig config) {
+    public SourceRegistry(LiveConfig config) {
         this.config = config;
         this.stalePublisherNanos = TimeUnit.MILLISECONDS.toNanos(config.stalePublisherMs());
         this.graceTimer = config.republishGraceMs() == 0 ? null
@@ -72,11 +70,6 @@ public final class SourceRegistry implements AutoCloseable {
     /** The live source of {@code key}, or null when nobody publishes it. */
     public LiveSource find(StreamKey key) {
         return sources.get(key);
-    }
-
-    /** The webapp's event counters: ingest, players and hooks count into it, {@code /metrics} reads it. */
-    public Metrics metrics() {
-        return metrics;
     }
 
     /** The sources mounted now. */

@@ -15,10 +15,31 @@ public final class ChunkEncoder {
     }
 
     public byte[] encode(RtmpMessage message) {
+        byte[] out = encode(message, chunkSize);
+        if (message.type() == MessageType.SET_CHUNK_SIZE && message.payload().length >= 4) {
+            long newSize = ProtocolControl.readUint32(message.payload(), 0);
+            // A size the peer must refuse (a test may send one on purpose) leaves ours unchanged.
+            if (newSize >= 1 && newSize <= ProtocolControl.MAX_CHUNK_SIZE) chunkSize = (int) newSize;
+        }
+        return out;
+    }
+
+    /** Whether a message with {@code timestamp} carries it in the extended field (on every chunk). */
+    public static boolean isExtended(long timestamp) {
+        return timestamp >= TIMESTAMP_EXTENDED;
+    }
+
+    /** Bytes of the basic header of chunk stream {@code csid}. */
+    public static int basicHeaderSize(int csid) {
+        return csid < 64 ? 1 : csid < 320 ? 2 : 3;
+    }
+
+    /** {@code message} cut into chunks of {@code chunkSize}, as a peer that was sent that chunk size reads them. */
+    public static byte[] encode(RtmpMessage message, int chunkSize) {
         byte[] payload = message.payload();
         int csid = message.csid();
-        boolean extended = message.timestamp() >= TIMESTAMP_EXTENDED;
-        int basicHeaderSize = csid < 64 ? 1 : csid < 320 ? 2 : 3;
+        boolean extended = isExtended(message.timestamp());
+        int basicHeaderSize = basicHeaderSize(csid);
         int extendedSize = extended ? 4 : 0;
         int chunks = Math.max(1, (payload.length + chunkSize - 1) / chunkSize);
         int size = basicHeaderSize + 11 + chunks * extendedSize + (chunks - 1) * basicHeaderSize + payload.length;
@@ -38,12 +59,6 @@ public final class ChunkEncoder {
             sent += n;
             if (sent == payload.length) break;
             pos = writeBasicHeader(out, pos, 3, csid);
-        }
-
-        if (message.type() == MessageType.SET_CHUNK_SIZE && payload.length >= 4) {
-            long newSize = ProtocolControl.readUint32(payload, 0);
-            // A size the peer must refuse (a test may send one on purpose) leaves ours unchanged.
-            if (newSize >= 1 && newSize <= ProtocolControl.MAX_CHUNK_SIZE) chunkSize = (int) newSize;
         }
         return out;
     }

@@ -3,10 +3,12 @@ package io.streamlet.servlet;
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.AccessRequest;
 import io.streamlet.auth.Decision;
+import io.streamlet.config.ContextAttributes;
 import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
+import io.streamlet.server.Streamlet;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -41,6 +43,8 @@ public final class AuthFilter extends HttpFilter {
     private static final Logger log = LoggerFactory.getLogger(AuthFilter.class);
     /** Request attribute: the {@link AccessRequest} a play was allowed for; also gives the player its client id. */
     static final String AUTHORIZED_PLAY = AuthFilter.class.getName() + ".authorizedPlay";
+    /** Request attribute set by the stream servlet when the play became a WebSocket: its session tells on_stop. */
+    static final String ENDS_WITH_WEBSOCKET = AuthFilter.class.getName() + ".endsWithWebSocket";
 
     private transient AccessPolicy access;
     private transient FlvMount mount;
@@ -48,10 +52,10 @@ public final class AuthFilter extends HttpFilter {
 
     @Override
     public void init() {
-        StreamletListener.Runtime runtime = StreamletListener.runtime(getServletContext());
-        access = runtime.access();
-        mount = runtime.config().flvMount();
-        registry = runtime.registry();
+        Streamlet streamlet = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class);
+        access = streamlet.access();
+        mount = ContextAttributes.require(getServletContext()::getAttribute, HttpConfig.class).flvMount();
+        registry = streamlet.registry();
     }
 
     @Override
@@ -105,7 +109,9 @@ public final class AuthFilter extends HttpFilter {
         try {
             chain.doFilter(req, resp);
         } finally {
-            if (!req.isAsyncStarted() || !endsWithAsyncResponse(req.getAsyncContext(), request)) access.playEnded(request);
+            boolean endsLater = req.getAttribute(ENDS_WITH_WEBSOCKET) != null
+                    || req.isAsyncStarted() && endsWithAsyncResponse(req.getAsyncContext(), request);
+            if (!endsLater) access.playEnded(request);
         }
     }
 

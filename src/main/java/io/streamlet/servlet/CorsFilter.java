@@ -1,6 +1,6 @@
 package io.streamlet.servlet;
 
-import io.streamlet.StreamletConfig;
+import io.streamlet.config.ContextAttributes;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * CORS, first in the chain like SRS's {@code crossdomain on}: only requests that carry {@code Origin}
@@ -16,6 +18,7 @@ import java.util.List;
  * from further down still carries them and a page's script can read it.
  */
 public final class CorsFilter extends HttpFilter {
+    private static final Logger log = LoggerFactory.getLogger(CorsFilter.class);
     private static final String ALLOW_METHODS = "GET, HEAD, OPTIONS, POST, PUT, DELETE";
     private static final String ALLOW_HEADERS = "Origin, Range, Content-Type, Authorization, Accept, X-Requested-With";
     private static final String EXPOSE_HEADERS = "Content-Length, Content-Range, Content-Type, Server";
@@ -26,7 +29,7 @@ public final class CorsFilter extends HttpFilter {
 
     @Override
     public void init() {
-        StreamletConfig config = StreamletListener.runtime(getServletContext()).config();
+        HttpConfig config = ContextAttributes.require(getServletContext()::getAttribute, HttpConfig.class);
         enabled = config.corsEnabled();
         anyOrigin = config.corsAllowOrigins().contains("*");
         // Browsers send an origin without a trailing slash; a configured "https://a.example/" means the same.
@@ -49,6 +52,13 @@ public final class CorsFilter extends HttpFilter {
             return;
         }
         boolean allowed = anyOrigin || allowOrigins.contains(origin);
+        if (!allowed && "websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+            // CORS headers mean nothing to a WebSocket: the browser opens it whatever they say, so refuse here.
+            log.warn("WebSocket request for {} from origin {} refused: not in streamlet.cors.allowOrigins",
+                    req.getRequestURI(), origin);
+            resp.sendError(HttpServletResponse.SC_FORBIDDEN, "origin not allowed");
+            return;
+        }
         if (allowed) {
             resp.setHeader("Access-Control-Allow-Origin", anyOrigin ? "*" : origin);
             resp.setHeader("Access-Control-Expose-Headers", EXPOSE_HEADERS);

@@ -1,39 +1,47 @@
 package io.streamlet.servlet;
 
-import io.streamlet.StreamletConfig;
+import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.AccessRequest;
+import io.streamlet.config.ContextAttributes;
+import io.streamlet.delivery.Player;
+import io.streamlet.delivery.Players;
 import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
+import io.streamlet.metrics.Metrics;
+import io.streamlet.output.FlvEncoder;
+import io.streamlet.server.Streamlet;
+import io.streamlet.websocket.FlvWebSocket;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code GET /{app}/{stream}.flv} (SRS's default mount) as one endless HTTP-FLV response,
- * asynchronously: no thread is held per player; an {@link FlvPlayer} moves bytes when there are some
- * and the client can take them.
+ * Serves {@code GET /{app}/{stream}.flv} (SRS's default mount) as one endless HTTP-FLV response, or as
+ * WebSocket-FLV when the request asks to upgrade ({@link FlvWebSocket}),
+ * asynchronously: no thread is held per player; a {@link Player} moves the bytes of an {@link FlvEncoder}
+ * through a {@link ServletTransport} when there are some and the client can take them.
  */
 public final class FlvStreamServlet extends HttpServlet {
-    private static final Logger log = LoggerFactory.getLogger(FlvStreamServlet.class);
     static final String CONTENT_TYPE = "video/x-flv";
+    static final Player.Kind KIND = new Player.Kind("http-flv", "flv-play", Metrics.Protocol.HTTP_FLV);
 
     private transient SourceRegistry registry;
     private transient Players players;
-    private transient StreamletConfig config;
+    private transient FlvMount mount;
+    private transient AccessPolicy access;
 
     @Override
     public void init() throws ServletException {
-        StreamletListener.Runtime runtime = StreamletListener.runtime(getServletContext());
-        registry = runtime.registry();
-        players = runtime.players();
-        config = runtime.config();
+        Streamlet streamlet = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class);
+        registry = streamlet.registry();
+        players = streamlet.delivery();
+        access = streamlet.access();
+        mount = ContextAttributes.require(getServletContext()::getAttribute, HttpConfig.class).flvMount();
     }
 
     @Override
@@ -45,20 +53,26 @@ public final class FlvStreamServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         LiveSource source = findSource(req, resp);
         if (source == null) return;
+        if (FlvWebSocket.isUpgrade(req)) {
+            AccessRequest authorized = req.getAttribute(AuthFilter.AUTHORIZED_PLAY) instanceof AccessRequest a ? a : null;
+            Runnable onEnd = authorized == null ? () -> {} : () -> access.playEnded(authorized);
+            if (FlvWebSocket.upgrade(req, resp, playerId(req), source, players, onEnd)) {
+                req.setAttribute(AuthFilter.ENDS_WITH_WEBSOCKET, Boolean.TRUE);
+            }
+            return;
+        }
         writeHeaders(resp);
         resp.flushBuffer(); // the player learns at once that the stream exists, even before its first keyframe
         AsyncContext async = req.startAsync();
         async.setTimeout(0); // live streams have no end; stalled players are closed by the watchdog
-        String id = playerId(req);
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
-        FlvPlayer player = new FlvPlayer(id, remote, async, source, players, registry.metrics());
-        players.add(player);
-        log.info("[{}] player of {} from {} started", id, source.key(), remote);
-        player.start();
+        // The URL without its query, which may carry a secret.
+        players.start(playerId(req), req.getRemoteAddr(), remote, req.getRequestURL().toString(), KIND, source,
+                FlvEncoder::new, new ServletTransport(async));
     }
 
     private LiveSource findSource(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        StreamKey key = keyOf(req, config.flvMount());
+        StreamKey key = keyOf(req, mount);
         LiveSource source = key == null ? null : registry.find(key);
         if (source == null) {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND, "no live stream at this URL");

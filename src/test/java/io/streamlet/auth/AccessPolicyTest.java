@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamlet.StreamletConfig;
-import io.streamlet.live.Metrics;
+import io.streamlet.config.ConfigReader;
+import io.streamlet.metrics.Metrics;
 import io.streamlet.live.StreamKey;
 import io.streamlet.testing.HookServer;
 import io.streamlet.testing.HookServer.Answer;
@@ -41,7 +41,7 @@ class AccessPolicyTest {
     private AccessPolicy policy(Map<String, String> knobs) {
         Map<String, String> all = new HashMap<>(knobs);
         all.putIfAbsent("streamlet.hooks.timeout", "300ms");
-        policy = new AccessPolicy(StreamletConfig.load(all::get), metrics,
+        policy = new AccessPolicy(AuthConfig.read(new ConfigReader(all::get)), metrics,
                 Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
         return policy;
     }

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.streamlet.StreamletConfig;
+import io.streamlet.server.StreamletConfig;
+import io.streamlet.delivery.Players;
+import io.streamlet.metrics.Metrics;
 import io.streamlet.amf.Amf0;
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.live.LiveSource;
@@ -57,8 +59,8 @@ class RtmpServerTest {
                 "streamlet.rtmp.handshakeTimeout", "2s"));
         knobs.putAll(overrides);
         StreamletConfig config = StreamletConfig.load(knobs::get);
-        registry = new SourceRegistry(config);
-        RtmpServer server = new RtmpServer(config, registry, new AccessPolicy(config, registry.metrics(), Clock.systemUTC()));
+        registry = new SourceRegistry(config.live());
+        RtmpServer server = newServer(config, registry);
         servers.add(server);
         server.start();
         return server;
@@ -102,10 +104,22 @@ class RtmpServerTest {
                 .filter(t -> t.isAlive() && t.getName().startsWith("streamlet-rtmp-")).toList();
     }
 
+    private final Metrics metrics = new Metrics();
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+    private RtmpServer newServer(StreamletConfig config, SourceRegistry registry) {
+        Players players = new Players(config.delivery(), metrics);
+        AccessPolicy access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC());
+        closeAfter.add(players);
+        closeAfter.add(access);
+        return new RtmpServer(config.rtmp(), registry, players, access, metrics);
+    }
+
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() throws Exception {
         for (RtmpTestPublisher p : publishers) p.close();
         for (RtmpServer s : servers) s.close();
+        for (AutoCloseable c : closeAfter) c.close();
     }
 
     @Test
@@ -268,8 +282,7 @@ class RtmpServerTest {
             int port = taken.getLocalPort();
             StreamletConfig config = StreamletConfig.load(Map.of("streamlet.rtmp.host", HOST,
                     "streamlet.rtmp.port", Integer.toString(port))::get);
-            SourceRegistry registry = new SourceRegistry(config);
-            RtmpServer server = new RtmpServer(config, registry, new AccessPolicy(config, registry.metrics(), Clock.systemUTC()));
+            RtmpServer server = newServer(config, new SourceRegistry(config.live()));
             servers.add(server);
             IOException e = assertThrows(IOException.class, server::start);
             assertTrue(e.getMessage().contains(HOST + ":" + port), e.getMessage());

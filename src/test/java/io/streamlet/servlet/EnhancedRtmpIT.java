@@ -365,7 +365,7 @@ class EnhancedRtmpIT {
     }
 
     private int consumers(String stream) {
-        LiveSource source = StreamletListener.runtime(server.servletContext()).registry().find(new StreamKey("live", stream));
+        LiveSource source = server.streamlet().registry().find(new StreamKey("live", stream));
         return source == null ? 0 : source.consumerCount();
     }
 

@@ -31,7 +31,7 @@ class FfmpegInteropIT {
             try {
                 StreamKey key = new StreamKey("live", "interop");
                 long deadline = System.currentTimeMillis() + 10_000;
-                while (StreamletListener.runtime(server.servletContext()).registry().find(key) == null) {
+                while (server.streamlet().registry().find(key) == null) {
                     assertTrue(publisher.isAlive() && System.currentTimeMillis() < deadline, "ffmpeg did not publish");
                     Thread.sleep(100);
                 }

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.streamlet.StreamletConfig;
+import io.streamlet.config.ConfigReader;
+import io.streamlet.config.InvalidConfigException;
 import io.streamlet.live.StreamKey;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,8 +36,8 @@ class FlvMountTest {
     void badTemplatesStopTheStartNamingTheKnob() {
         for (String bad : new String[] {"/[app]/[stream].ts", "[app]/[stream].flv", "/[stream].flv", "/[app]/[app]/[stream].flv"}) {
             assertThrows(IllegalArgumentException.class, () -> FlvMount.parse(bad), bad);
-            StreamletConfig.InvalidConfigException e = assertThrows(StreamletConfig.InvalidConfigException.class,
-                    () -> StreamletConfig.load(Map.of("streamlet.http.flvMount", bad)::get));
+            InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                    () -> HttpConfig.read(new ConfigReader(Map.of("streamlet.http.flvMount", bad)::get)));
             assertEquals(true, e.getMessage().contains("streamlet.http.flvMount"), e.getMessage());
         }
     }

@@ -60,7 +60,7 @@ class FlvStreamIT {
     }
 
     private LiveSource source(String stream) {
-        return StreamletListener.runtime(server.servletContext()).registry().find(new StreamKey("live", stream));
+        return server.streamlet().registry().find(new StreamKey("live", stream));
     }
 
     private void awaitTags(String stream, long tags) throws InterruptedException {

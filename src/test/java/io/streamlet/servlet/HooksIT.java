@@ -62,7 +62,7 @@ class HooksIT {
     }
 
     private boolean mounted(String stream) {
-        return StreamletListener.runtime(server.servletContext()).registry().find(new StreamKey("live", stream)) != null;
+        return server.streamlet().registry().find(new StreamKey("live", stream)) != null;
     }
 
     /** The next body the hook at {@code path} got about {@code stream}, skipping those about other streams. */

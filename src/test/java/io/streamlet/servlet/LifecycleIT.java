@@ -128,7 +128,7 @@ class LifecycleIT {
                 HttpFlvClient stuck = new HttpFlvClient(container.httpPort(), "GET", "/app/live/stuck.flv")) {
             sendHeaders(pub);
             sendFrames(pub, 0, 0, 90, 100_000); // 9 MB: far more than the socket buffers take; never read
-            LiveSource source = StreamletListener.runtime(app.servletContext()).registry().find(new StreamKey("live", "stuck"));
+            LiveSource source = app.streamlet().registry().find(new StreamKey("live", "stuck"));
             long deadline = System.currentTimeMillis() + 10_000;
             while (source.tagsIn() < 3 + 90 * 2 && System.currentTimeMillis() < deadline) Thread.sleep(10); // all of it in
             long start = System.nanoTime();
@@ -190,7 +190,7 @@ class LifecycleIT {
             for (int i = 0; i < REDEPLOYS; i++) {
                 Webapp app = container.deploy("/app", Map.of());
                 undeployed.add(new WeakReference<>(app.servletContext().getClassLoader()));
-                undeployed.add(new WeakReference<>(StreamletListener.runtime(app.servletContext())));
+                undeployed.add(new WeakReference<>(app.streamlet()));
                 publishPlayAndUndeploy(app);
             }
         } finally {
@@ -234,7 +234,7 @@ class LifecycleIT {
     private static void awaitTagsIn(Webapp app, String stream, long tags) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 5000;
         var key = new io.streamlet.live.StreamKey("live", stream);
-        while (StreamletListener.runtime(app.servletContext()).registry().find(key).tagsIn() < tags) {
+        while (app.streamlet().registry().find(key).tagsIn() < tags) {
             assertTrue(System.currentTimeMillis() < deadline, "the source did not receive " + tags + " tags");
             Thread.sleep(10);
         }

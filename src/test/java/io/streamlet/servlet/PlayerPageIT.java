@@ -45,7 +45,7 @@ class PlayerPageIT {
             Path screenshot = Files.createTempFile("streamlet-page-", ".png");
             try {
                 long deadline = System.currentTimeMillis() + 10_000;
-                while (StreamletListener.runtime(server.servletContext()).registry().find(new StreamKey("live", "page")) == null) {
+                while (server.streamlet().registry().find(new StreamKey("live", "page")) == null) {
                     assertTrue(publisher.isAlive() && System.currentTimeMillis() < deadline, "ffmpeg did not publish");
                     Thread.sleep(100);
                 }

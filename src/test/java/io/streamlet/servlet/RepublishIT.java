@@ -128,7 +128,7 @@ class RepublishIT {
         }
         StreamKey key = new StreamKey("live", "reconnect");
         long deadline = System.currentTimeMillis() + GRACE_MS + 3000;
-        while (StreamletListener.runtime(server.servletContext()).registry().find(key) != null
+        while (server.streamlet().registry().find(key) != null
                 && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);
         }
@@ -144,7 +144,7 @@ class RepublishIT {
         try {
             StreamKey key = new StreamKey("live", "ffre");
             long deadline = System.currentTimeMillis() + 10_000;
-            while (StreamletListener.runtime(server.servletContext()).registry().find(key) == null) {
+            while (server.streamlet().registry().find(key) == null) {
                 assertTrue(first.isAlive() && System.currentTimeMillis() < deadline, "ffmpeg did not publish");
                 Thread.sleep(50);
             }

@@ -62,7 +62,7 @@ class SignedUrlIT {
     }
 
     private boolean mounted(String stream) {
-        return StreamletListener.runtime(server.servletContext()).registry().find(new StreamKey("live", stream)) != null;
+        return server.streamlet().registry().find(new StreamKey("live", stream)) != null;
     }
 
     private int play(String path) throws Exception {

@@ -44,6 +44,8 @@ public final class EmbeddedJetty implements WebContainer {
         webapp.setContextPath(contextPath.isEmpty() ? "/" : contextPath);
         webapp.setWar("src/main/webapp");
         webapp.setParentLoaderPriority(true);
+        // The test classpath holds Tomcat too: its WebSocket initializer is not Jetty's to run.
+        webapp.setAttribute("org.eclipse.jetty.containerInitializerExclusionPattern", "org\\.apache\\.tomcat\\..*");
         WebContainer.testContextParams(contextParams).forEach(webapp::setInitParameter);
         webapp.setThrowUnavailableOnStartupException(true);
         contexts.addHandler(webapp); // in a started server this starts the webapp too

@@ -71,6 +71,7 @@ public final class EmbeddedTomcat implements WebContainer {
         context.addLifecycleListener(config);
         WebContainer.testContextParams(contextParams).forEach((name, value) -> context.addApplicationParameter(parameter(name, value)));
         context.setDelegate(true); // parent-first, as the classes are on the test classpath
+        context.setContainerSciFilter("org\\.eclipse\\.jetty\\..*"); // Jetty's initializers are on the test classpath too
         StandardJarScanner scanner = new StandardJarScanner();
         scanner.setScanClassPath(false); // the test classpath is not the webapp's WEB-INF/lib
         context.setJarScanner(scanner);

@@ -1,6 +1,8 @@
 package io.streamlet.testing;
 
-import io.streamlet.servlet.StreamletListener;
+import io.streamlet.config.ContextAttributes;
+import io.streamlet.server.Streamlet;
+import io.streamlet.webapp.StreamletListener;
 import jakarta.servlet.ServletContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,6 +51,11 @@ public interface WebContainer extends AutoCloseable {
             return (Integer) servletContext().getAttribute(StreamletListener.RTMP_PORT);
         }
 
+        /** The running server of this webapp, to look into it. */
+        default Streamlet streamlet() {
+            return ContextAttributes.require(servletContext()::getAttribute, Streamlet.class);
+        }
+
         default int rtmpPort() {
             Integer port = rtmpPortOrNull();
             if (port == null) throw new IllegalStateException("RTMP ingest is not running in " + contextPath());
@@ -81,6 +88,10 @@ public interface WebContainer extends AutoCloseable {
 
     default int rtmpPort() {
         return webapp().rtmpPort();
+    }
+
+    default Streamlet streamlet() {
+        return webapp().streamlet();
     }
 
     default ServletContext servletContext() {

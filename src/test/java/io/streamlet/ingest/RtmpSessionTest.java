@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamlet.StreamletConfig;
+import io.streamlet.auth.AuthConfig;
+import io.streamlet.auth.Decision;
+import io.streamlet.config.ConfigReader;
+import io.streamlet.live.LiveConfig;
+import io.streamlet.metrics.Metrics;
 import io.streamlet.amf.Amf0;
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.UrlSigner;
@@ -26,23 +30,26 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The publishing state machine, fed messages directly, against a real {@link SourceRegistry}. */
-class PublishSessionTest {
+class RtmpSessionTest {
     private static final byte[] AAC_SEQUENCE_HEADER = HexFormat.of().parseHex("AF001210");
     private static final byte[] AAC_FRAME = HexFormat.of().parseHex("AF01214912");
 
-    private final StreamletConfig config = StreamletConfig.load(name -> switch (name) {
+    private final RtmpConfig config = RtmpConfig.read(new ConfigReader(name -> switch (name) {
         case "streamlet.rtmp.ackWindow" -> "4096";
         default -> null;
-    });
-    private final SourceRegistry registry = new SourceRegistry(config);
-    private final AccessPolicy openAccess = new AccessPolicy(config, registry.metrics(), Clock.systemUTC());
+    }));
+    private final Metrics metrics = new Metrics();
+    private final SourceRegistry registry = new SourceRegistry(LiveConfig.defaults());
+    private final AccessPolicy openAccess = new AccessPolicy(AuthConfig.defaults(), metrics, Clock.systemUTC());
 
     /** Records what the session sends and whether it asked to disconnect. */
-    private static final class RecordingPeer implements PublishSession.Peer {
+    private static final class RecordingPeer implements RtmpSession.Peer {
         final List<RtmpMessage> sent = new ArrayList<>();
         String disconnectReason;
         String abortReason;
@@ -62,6 +69,23 @@ class PublishSessionTest {
             abortReason = reason;
         }
 
+        /** Decisions the session waits for, with what it will do with each; the test completes them. */
+        final List<CompletableFuture<Decision>> awaited = new ArrayList<>();
+        LiveSource playing;
+        int playingStreamId;
+
+        @Override
+        public void await(CompletableFuture<Decision> decision, Consumer<Decision> then) {
+            awaited.add(decision);
+            decision.thenAccept(then); // the test completes it on its own thread, standing in for the I/O thread
+        }
+
+        @Override
+        public void play(LiveSource source, int streamId) {
+            playing = source;
+            playingStreamId = streamId;
+        }
+
         List<Command> commands() throws RtmpProtocolException {
             List<Command> out = new ArrayList<>();
             for (RtmpMessage m : sent) if (m.type() == MessageType.COMMAND_AMF0) out.add(Command.parse(m));
@@ -79,7 +103,7 @@ class PublishSessionTest {
     }
 
     private final RecordingPeer peer = new RecordingPeer();
-    private final PublishSession session = new PublishSession("t1", "127.0.0.1", config, registry, openAccess, peer);
+    private final RtmpSession session = new RtmpSession("t1", "127.0.0.1", config, registry, openAccess, peer);
 
     private static RtmpMessage command(int streamId, String name, double txn, Object commandObject, Object... args) {
         return Command.of(name, txn, commandObject, args).toMessage(streamId == 0 ? 3 : 8, streamId);
@@ -190,7 +214,7 @@ class PublishSessionTest {
     @Test
     void secondPublisherOfAStreamIsRefusedWithBadName() throws RtmpProtocolException {
         RecordingPeer firstPeer = new RecordingPeer();
-        PublishSession first = new PublishSession("t0", "127.0.0.1", config, registry, openAccess, firstPeer);
+        RtmpSession first = new RtmpSession("t0", "127.0.0.1", config, registry, openAccess, firstPeer);
         first.onMessage(command(0, "connect", 1, connectObject("live", "")));
         first.onMessage(command(1, "publish", 2, null, "busy"));
         assertTrue(first.isPublishing());
@@ -321,12 +345,12 @@ class PublishSessionTest {
 
     @Test
     void aDeniedPublishGetsAnErrorStatusAndNeverStarts() throws RtmpProtocolException {
-        StreamletConfig signed = StreamletConfig.load(Map.of("streamlet.auth.publishSecret", "pub")::get);
-        AccessPolicy access = new AccessPolicy(signed, registry.metrics(), Clock.systemUTC());
+        AccessPolicy access = new AccessPolicy(AuthConfig.read(new ConfigReader(Map.of("streamlet.auth.publishSecret", "pub")::get)),
+                metrics, Clock.systemUTC());
         String sign = new UrlSigner("pub").sign("/live/signed", System.currentTimeMillis() / 1000 + 60);
         for (String name : List.of("signed", "signed?sign=" + sign.replace('0', '1'), "other?sign=" + sign)) {
             RecordingPeer refused = new RecordingPeer();
-            PublishSession denied = new PublishSession("d", "127.0.0.1", signed, registry, access, refused);
+            RtmpSession denied = new RtmpSession("d", "127.0.0.1", config, registry, access, refused);
             denied.onMessage(command(0, "connect", 1, connectObject("live", "rtmp://127.0.0.1/live")));
             denied.onMessage(command(0, "createStream", 2, null));
             denied.onMessage(command(1, "publish", 3, null, name, "live"));
@@ -339,12 +363,86 @@ class PublishSessionTest {
         assertNull(registry.find(new StreamKey("live", "signed")));
 
         RecordingPeer allowed = new RecordingPeer();
-        PublishSession publisher = new PublishSession("a", "127.0.0.1", signed, registry, access, allowed);
+        RtmpSession publisher = new RtmpSession("a", "127.0.0.1", config, registry, access, allowed);
         // The signature may come with the connect URL as well as with the stream name.
         publisher.onMessage(command(0, "connect", 1, connectObject("live?sign=" + sign, "rtmp://127.0.0.1/live?sign=" + sign)));
         publisher.onMessage(command(0, "createStream", 2, null));
         publisher.onMessage(command(1, "publish", 3, null, "signed", "live"));
         assertEquals("NetStream.Publish.Start", code(allowed.lastCommand()));
         assertNotNull(registry.find(new StreamKey("live", "signed")));
+    }
+
+    private void playFlow(RtmpSession player, String app, String stream) throws RtmpProtocolException {
+        player.onMessage(command(0, "connect", 1, connectObject(app, "rtmp://127.0.0.1/" + app)));
+        player.onMessage(command(0, "createStream", 2, null));
+        player.onMessage(command(1, "play", 3, null, stream));
+    }
+
+    private static List<String> statusCodes(RecordingPeer peer) {
+        List<String> codes = new ArrayList<>();
+        for (RtmpMessage m : peer.sent) {
+            if (m.type() != MessageType.COMMAND_AMF0) continue;
+            try {
+                Command c = Command.parse(m);
+                if (c.name().equals("onStatus")) codes.add(code(c));
+            } catch (RtmpProtocolException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return codes;
+    }
+
+    @Test
+    void playOfALiveStreamAnswersAsSrsThenHandsThePeerTheSource() throws RtmpProtocolException {
+        publishFlow("live", "watched");
+        RecordingPeer viewer = new RecordingPeer();
+        RtmpSession player = new RtmpSession("v1", "127.0.0.1", config, registry, openAccess, viewer);
+        playFlow(player, "live", "watched");
+        assertEquals(List.of("NetStream.Play.Reset", "NetStream.Play.Start"), statusCodes(viewer));
+        assertTrue(viewer.sent.stream().anyMatch(m -> m.type() == MessageType.DATA_AMF0
+                && new String(m.payload(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("|RtmpSampleAccess")));
+        assertEquals(registry.find(new StreamKey("live", "watched")), viewer.playing);
+        assertEquals(1, viewer.playingStreamId);
+        assertTrue(player.isPlaying());
+        assertNull(viewer.disconnectReason);
+    }
+
+    @Test
+    void secondPlayIsAProtocolError() throws RtmpProtocolException {
+        publishFlow("live", "twice");
+        RtmpSession player = new RtmpSession("v1", "127.0.0.1", config, registry, openAccess, new RecordingPeer());
+        playFlow(player, "live", "twice");
+        assertThrows(RtmpProtocolException.class, () -> player.onMessage(command(1, "play", 4, null, "twice")));
+    }
+
+    @Test
+    void playOfAnUnknownStreamIsStreamNotFoundAndEndsTheConnection() throws RtmpProtocolException {
+        RecordingPeer viewer = new RecordingPeer();
+        RtmpSession player = new RtmpSession("v1", "127.0.0.1", config, registry, openAccess, viewer);
+        playFlow(player, "live", "nobody");
+        assertEquals(List.of("NetStream.Play.StreamNotFound"), statusCodes(viewer));
+        assertNotNull(viewer.disconnectReason);
+        assertNull(viewer.playing);
+    }
+
+    @Test
+    void aPlayWaitsForItsDecisionWithoutBlocking() throws RtmpProtocolException {
+        publishFlow("live", "hooked");
+        AccessPolicy signed = new AccessPolicy(AuthConfig.read(new ConfigReader(Map.of("streamlet.auth.playSecret", "s")::get)),
+                metrics, Clock.systemUTC());
+        RecordingPeer viewer = new RecordingPeer();
+        RtmpSession player = new RtmpSession("v1", "127.0.0.1", config, registry, signed, viewer);
+        playFlow(player, "live", "hooked");
+        assertEquals(1, viewer.awaited.size(), "the decision went to the peer to wait for");
+        assertEquals(List.of("NetStream.Play.Failed"), statusCodes(viewer), "no signature: denied");
+        assertNull(viewer.playing);
+
+        String sign = new UrlSigner("s").sign("/live/hooked", System.currentTimeMillis() / 1000 + 60);
+        RecordingPeer allowed = new RecordingPeer();
+        RtmpSession signedPlayer = new RtmpSession("v2", "127.0.0.1", config, registry, signed, allowed);
+        playFlow(signedPlayer, "live", "hooked?sign=" + sign);
+        assertEquals(List.of("NetStream.Play.Reset", "NetStream.Play.Start"), statusCodes(allowed));
+        assertNotNull(allowed.playing);
+        signed.close();
     }
 }

@@ -1,4 +1,4 @@
-package io.streamlet.auth;
+package io.streamlet.config;
 
 /** A secret from the configuration; its {@code toString} never shows it, so it cannot end up in a log. */
 public record Secret(String value) {

@@ -1,4 +1,4 @@
-package io.streamlet.servlet;
+package io.streamlet.delivery;
 
 import io.streamlet.OwnedThreads;
 import java.util.concurrent.ConcurrentLinkedQueue;

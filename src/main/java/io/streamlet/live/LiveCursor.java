@@ -4,24 +4,27 @@ import io.streamlet.flv.FlvHeader;
 import io.streamlet.flv.FlvTag;
 
 /**
- * One player's cursor into a {@link LiveSource}: produces the exact FLV byte stream that player must
- * receive, in the order of shared/DESIGN.md: header with the real track flags, metadata, sequence
- * headers, the cached GOP from its keyframe, then live tags; timestamps rebased to start at 0 and never
- * going backwards; whole-GOP skips when the player falls behind.
+ * One consumer's place in a {@link LiveSource} (joy4's cursor into a shared queue), whatever the output
+ * format: it yields, in the order of shared/DESIGN.md, the metadata and sequence headers of its join point,
+ * the cached GOP from its keyframe, then live tags; timestamps rebased to start at 0 and never going
+ * backwards. An encoder turns what it yields into one output's bytes.
  *
- * <p>{@link #read} is called by one thread at a time (the player's write loop); the source's publisher
- * thread only calls {@link #signal}. Per tag, the only per-player work is copying the shared bytes into
- * the caller's buffer and writing the 4 timestamp bytes there.
+ * <p>A {@link Mode#LOSSY} cursor (a player) that falls behind skips whole GOPs to the newest keyframe and
+ * re-sends headers that changed; a {@link Mode#LOSSLESS} one (a recorder, a forward) never skips: falling
+ * out of the source's window ends it with a {@link #failure()}.
+ *
+ * <p>{@link #advance} is called by one thread at a time (the consumer's drain); the publisher's thread
+ * only calls {@link #signal}. Per tag, nothing here allocates.
  */
-public final class LiveConsumer implements AutoCloseable {
-    /** How a consumer tells its player that data arrived. */
+public final class LiveCursor implements AutoCloseable {
+    /** How a cursor tells its consumer that data arrived. */
     public interface Listener {
-        /** Something arrived after {@link #read} had found nothing. On the publisher's thread: return quickly. */
+        /** Something arrived after {@link #advance} had found nothing. On the publisher's thread: return quickly. */
         void onDataAvailable();
 
         /**
          * Whether a wake-up that may wait should wait now. Audio of a stream with live video may: the next
-         * video frame, a frame interval later, carries it along. A player whose threads are busy says yes,
+         * video frame, a frame interval later, carries it along. A consumer whose threads are busy says yes,
          * halving its write cycles under load; an idle one says no, so nothing waits when there is no need.
          */
         default boolean deferWakeups() {
@@ -29,19 +32,24 @@ public final class LiveConsumer implements AutoCloseable {
         }
     }
 
+    /** Whether a consumer may skip when it falls behind. */
+    public enum Mode { LOSSY, LOSSLESS }
+
     private final LiveSource source;
     private final TagLog log;
     private final String id;
+    private final Mode mode;
     private final Listener listener;
     private final long queueLengthMs;
     private final long maxQueueBytes;
 
-    /** Set when {@link #read} found nothing; the publisher clears it and calls the listener. */
+    /** Set when {@link #advance} found nothing; the publisher clears it and calls the listener. */
     private volatile boolean wantSignal;
     private volatile boolean closed;
 
     private boolean started;
     private boolean ended;
+    private String failure;
     private boolean hasAudio;
     private boolean hasVideo;
     private long cursor;
@@ -54,33 +62,30 @@ public final class LiveConsumer implements AutoCloseable {
     private boolean rebase = true;
     private boolean firstTag = true;
 
-    // Headers this player has received, to re-send only those that changed while it skipped.
+    // Headers this consumer has received, to re-send only those that changed while it skipped.
     private LiveTag sentMetadata;
     private LiveTag sentVideoHeader;
     private LiveTag sentAudioHeader;
 
-    /** Pieces to send before the next log tag (FLV header, metadata, sequence headers). */
-    private final byte[][] pending = new byte[4][];
-    private final boolean[] pendingIsTag = new boolean[4];
+    /** Headers to yield before the next log tag. */
+    private final LiveTag[] pending = new LiveTag[3];
     private int pendingNext;
     private int pendingCount;
 
-    // The piece being copied out (a piece may span several reads).
-    private byte[] piece;
-    private boolean pieceIsTag;
-    private int pieceTimestamp;
-    private int piecePos;
+    private LiveTag current;
+    private int currentTimestamp;
 
-    // Written by the reading thread only; the HTTP API and metrics read them from others.
+    // Written by the advancing thread only; the HTTP API and metrics read them from others.
     private long skips;
     private long droppedTags;
     private long tagsOut;
     private long bytesOut;
 
-    LiveConsumer(LiveSource source, String id, Listener listener) {
+    LiveCursor(LiveSource source, String id, Mode mode, Listener listener) {
         this.source = source;
         this.log = source.log();
         this.id = id;
+        this.mode = mode;
         this.listener = listener;
         this.queueLengthMs = source.config().queueLengthMs();
         this.maxQueueBytes = source.config().maxQueueBytes();
@@ -94,55 +99,77 @@ public final class LiveConsumer implements AutoCloseable {
         return source;
     }
 
-    /** How many times this player fell behind and skipped forward. */
+    /** How many times this consumer fell behind and skipped forward. */
     public long skips() {
         return skips;
     }
 
-    /** Tags this player never received because it skipped ahead or waited for a keyframe. */
+    /** Tags this consumer never received because it skipped ahead or waited for a keyframe. */
     public long droppedTags() {
         return droppedTags;
     }
 
-    /** FLV tags delivered (whole or started) to this player. */
+    /** Tags yielded so far. */
     public long tagsOut() {
         return tagsOut;
     }
 
+    /** Bytes its encoder made of the tags yielded, as it reported them ({@link #countBytesOut}). */
     public long bytesOut() {
         return bytesOut;
     }
 
-    /**
-     * Copies the next bytes of this player's FLV stream into {@code buf}.
-     *
-     * @return the number of bytes copied; 0 when nothing is available now (the listener will be called
-     *     when something is); -1 once the stream has ended and everything was delivered
-     */
-    public int read(byte[] buf, int off, int len) {
-        if (len < FlvTag.HEADER_SIZE) throw new IllegalArgumentException("buffer smaller than a tag header");
-        int n = 0;
-        while (n < len) {
-            if (piece == null && !nextPiece()) break;
-            int start = off + n;
-            if (piecePos == 0 && pieceIsTag && len - n < FlvTag.HEADER_SIZE) break; // keep a tag header whole
-            int count = Math.min(piece.length - piecePos, len - n);
-            System.arraycopy(piece, piecePos, buf, start, count);
-            if (piecePos == 0 && pieceIsTag) {
-                FlvTag.writeTimestamp(buf, start, pieceTimestamp);
-                tagsOut++;
-            }
-            piecePos += count;
-            n += count;
-            if (piecePos == piece.length) piece = null;
-        }
+    /** The encoder's report of {@code n} more bytes handed to the transport; on the advancing thread. */
+    public void countBytesOut(int n) {
         bytesOut += n;
-        return n > 0 ? n : ended ? -1 : 0;
+    }
+
+    /** Whether the stream has audio; known once the first {@link #advance} returned true. */
+    public boolean hasAudio() {
+        return hasAudio;
+    }
+
+    /** Whether the stream has video; known once the first {@link #advance} returned true. */
+    public boolean hasVideo() {
+        return hasVideo;
+    }
+
+    /**
+     * Moves to the next tag this consumer must receive.
+     *
+     * @return true when {@link #tag()} and {@link #timestamp()} hold it; false when nothing is available now
+     *     (the listener will be called when something is) or the stream has ended ({@link #isEnded()})
+     */
+    public boolean advance() {
+        current = null;
+        if (!nextTag()) return false;
+        tagsOut++;
+        return true;
+    }
+
+    /** The tag of the last successful {@link #advance}. */
+    public LiveTag tag() {
+        return current;
+    }
+
+    /** Its timestamp for this consumer, in ms: 0 for the first tag, never going backwards. */
+    public int timestamp() {
+        return currentTimestamp;
+    }
+
+    /** True once the stream ended and everything was yielded, or a lossless cursor failed. */
+    public boolean isEnded() {
+        return ended;
+    }
+
+    /** Why a lossless cursor ended before the stream did, or null. */
+    public String failure() {
+        return failure;
     }
 
     /**
      * Called by the publisher's thread after each tag and at the end of the stream; {@code deferrable}
-     * when the tag may wait for the next one to wake the player (see {@link Listener#deferWakeups}).
+     * when the tag may wait for the next one to wake the consumer (see {@link Listener#deferWakeups}).
      */
     void signal(boolean deferrable) {
         if (wantSignal && !(deferrable && listener.deferWakeups())) {
@@ -160,12 +187,10 @@ public final class LiveConsumer implements AutoCloseable {
         }
     }
 
-    /** Makes the next piece current; false when there is none now (signal armed) or the stream ended. */
-    private boolean nextPiece() {
+    private boolean nextTag() {
         while (true) {
             if (pendingNext < pendingCount) {
-                int i = pendingNext++;
-                setPiece(pending[i], pendingIsTag[i], (int) lastOut);
+                setCurrent(pending[pendingNext++], (int) lastOut);
                 return true;
             }
             if (ended || closed) return false;
@@ -197,39 +222,37 @@ public final class LiveConsumer implements AutoCloseable {
         hasAudio = (flags & FlvHeader.FLAG_AUDIO) != 0;
         hasVideo = (flags & FlvHeader.FLAG_VIDEO) != 0;
         pendingNext = pendingCount = 0;
-        addPending(FlvHeader.of(hasAudio, hasVideo), false);
         queueHeaders(jp);
         cursor = jp.seq();
         started = true;
         return true;
     }
 
-    /** Queues the join point's metadata and sequence headers that this player has not received. */
+    /** Queues the join point's metadata and sequence headers that this consumer has not received. */
     private void queueHeaders(JoinPoint jp) {
         if (jp.metadata() != null && jp.metadata() != sentMetadata) {
             sentMetadata = jp.metadata();
-            addPending(sentMetadata.frame, true);
+            pending[pendingCount++] = sentMetadata;
         }
         if (hasVideo && jp.videoHeader() != null && jp.videoHeader() != sentVideoHeader) {
             sentVideoHeader = jp.videoHeader();
-            addPending(sentVideoHeader.frame, true);
+            pending[pendingCount++] = sentVideoHeader;
         }
         if (hasAudio && jp.audioHeader() != null && jp.audioHeader() != sentAudioHeader) {
             sentAudioHeader = jp.audioHeader();
-            addPending(sentAudioHeader.frame, true);
+            pending[pendingCount++] = sentAudioHeader;
         }
     }
 
-    private void addPending(byte[] bytes, boolean isTag) {
-        pending[pendingCount] = bytes;
-        pendingIsTag[pendingCount] = isTag;
-        pendingCount++;
-    }
-
-    /** Takes the tag at the cursor (or skips forward when behind); false when it was not for this player. */
+    /** Takes the tag at the cursor (or skips forward when behind); false when it was not for this consumer. */
     private boolean takeFromLog() {
         LiveTag tag = log.get(cursor);
-        if (tag == null || isLagging(tag)) {
+        if (tag == null || mode == Mode.LOSSY && isLagging(tag)) {
+            if (mode == Mode.LOSSLESS) {
+                failure = "fell out of the source's window (streamlet.live.logCapacity / logMaxBytes)";
+                ended = true;
+                return false;
+            }
             skip();
             return false;
         }
@@ -243,7 +266,7 @@ public final class LiveConsumer implements AutoCloseable {
                 default -> sentMetadata = tag;
             }
         }
-        setPiece(tag.frame, true, timestampOf(tag));
+        setCurrent(tag, timestampOf(tag));
         return true;
     }
 
@@ -294,10 +317,8 @@ public final class LiveConsumer implements AutoCloseable {
         return (int) lastOut;
     }
 
-    private void setPiece(byte[] bytes, boolean isTag, int timestamp) {
-        piece = bytes;
-        pieceIsTag = isTag;
-        pieceTimestamp = timestamp;
-        piecePos = 0;
+    private void setCurrent(LiveTag tag, int timestamp) {
+        current = tag;
+        currentTimestamp = timestamp;
     }
 }

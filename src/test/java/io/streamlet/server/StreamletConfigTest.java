@@ -1,11 +1,14 @@
-package io.streamlet;
+package io.streamlet.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamlet.StreamletConfig.InvalidConfigException;
+import io.streamlet.config.ConfigReader;
+import io.streamlet.config.ConfigSource;
+import io.streamlet.config.InvalidConfigException;
+import io.streamlet.servlet.HttpConfig;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,14 +27,14 @@ class StreamletConfigTest {
     @Test
     void defaultsWork() {
         StreamletConfig c = StreamletConfig.defaults();
-        assertTrue(c.rtmpEnabled());
-        assertEquals("0.0.0.0", c.rtmpHost());
-        assertEquals(1935, c.rtmpPort());
-        assertTrue(c.rtmpFailOnBindError());
-        assertEquals(5_000, c.shutdownDrainMs());
-        assertEquals(16 * 1024, c.writeBatchBytes());
-        assertEquals(Runtime.getRuntime().availableProcessors(), c.fanoutThreads());
-        assertEquals(List.of("*"), c.corsAllowOrigins());
+        assertTrue(c.rtmp().enabled());
+        assertEquals("0.0.0.0", c.rtmp().host());
+        assertEquals(1935, c.rtmp().port());
+        assertTrue(c.rtmp().failOnBindError());
+        assertEquals(5_000, c.delivery().shutdownDrainMs());
+        assertEquals(16 * 1024, c.delivery().writeBatchBytes());
+        assertEquals(Runtime.getRuntime().availableProcessors(), c.delivery().fanoutThreads());
+        assertEquals(List.of("*"), HttpConfig.read(new ConfigReader(name -> null)).corsAllowOrigins());
     }
 
     @Test
@@ -46,16 +49,17 @@ class StreamletConfigTest {
                 "streamlet.live.maxQueueBytes", "1GiB",
                 "streamlet.rtmp.failOnBindError", "off",
                 "streamlet.cors.allowOrigins", " https://a.example , https://b.example ,"));
-        assertEquals(120_000, c.shutdownDrainMs());
-        assertEquals(1_500, c.playerStallTimeoutMs());
-        assertEquals(30_000, c.rtmpIdleTimeoutMs());
-        assertEquals(250, c.trackGuessMs(), "a bare number is milliseconds");
-        assertEquals(2 * 1024 * 1024, c.rtmpMaxMessageSize());
-        assertEquals(64 * 1024, c.writeBatchBytes());
-        assertEquals(1L << 30, c.maxQueueBytes());
-        assertFalse(c.rtmpFailOnBindError());
-        assertEquals(List.of("https://a.example", "https://b.example"), c.corsAllowOrigins());
-        assertEquals(16384, load(Map.of("streamlet.live.logCapacity", "10000")).logCapacity(), "rounded up to a power of two");
+        assertEquals(120_000, c.delivery().shutdownDrainMs());
+        assertEquals(1_500, c.delivery().playerStallTimeoutMs());
+        assertEquals(30_000, c.rtmp().idleTimeoutMs());
+        assertEquals(250, c.live().trackGuessMs(), "a bare number is milliseconds");
+        assertEquals(2 * 1024 * 1024, c.rtmp().maxMessageSize());
+        assertEquals(64 * 1024, c.delivery().writeBatchBytes());
+        assertEquals(1L << 30, c.live().maxQueueBytes());
+        assertFalse(c.rtmp().failOnBindError());
+        assertEquals(List.of("https://a.example", "https://b.example"), HttpConfig.read(new ConfigReader(Map.of(
+                "streamlet.cors.allowOrigins", " https://a.example , https://b.example ,")::get)).corsAllowOrigins());
+        assertEquals(16384, load(Map.of("streamlet.live.logCapacity", "10000")).live().logCapacity(), "rounded up to a power of two");
     }
 
     @ParameterizedTest
@@ -79,7 +83,7 @@ class StreamletConfigTest {
     void systemPropertyBeatsEnvironmentBeatsContextParameterBeatsDefault() {
         // The environment cannot be set from Java: PATH stands in for an environment variable that is set.
         Map<String, String> contextParams = Map.of("path", "from-web.xml", "streamlet.rtmp.port", "1936");
-        StreamletConfig.Source layered = StreamletConfig.Source.layered(contextParams::get);
+        ConfigSource layered = ConfigSource.layered(contextParams::get);
         assertEquals(System.getenv("PATH"), layered.apply("path"), "environment (PATH) over context parameter");
         assertEquals("1936", layered.apply("streamlet.rtmp.port"), "context parameter when nothing else is set");
         assertEquals(null, layered.apply("streamlet.rtmp.host"), "unset: the default applies");
@@ -88,13 +92,13 @@ class StreamletConfigTest {
         System.setProperty(property, " from-property ");
         System.setProperty("path", "property-over-env");
         try {
-            StreamletConfig.Source withProperty = StreamletConfig.Source.layered(Map.of(property, "from-web.xml")::get);
+            ConfigSource withProperty = ConfigSource.layered(Map.of(property, "from-web.xml")::get);
             assertEquals("from-property", withProperty.apply(property), "system property over context parameter, trimmed");
             assertEquals("property-over-env", withProperty.apply("path"), "system property over environment");
         } finally {
             System.clearProperty(property);
             System.clearProperty("path");
         }
-        assertEquals(1936, StreamletConfig.load(layered).rtmpPort(), "the typed value from the layered source");
+        assertEquals(1936, StreamletConfig.load(layered).rtmp().port(), "the typed value from the layered source");
     }
 }

@@ -12,24 +12,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamlet.StreamletConfig;
+import io.streamlet.config.ConfigReader;
+import io.streamlet.config.InvalidConfigException;
 import io.streamlet.amf.Amf0;
 import io.streamlet.flv.FlvHeader;
 import io.streamlet.flv.FlvTag;
+import io.streamlet.output.FlvEncoder;
 import io.streamlet.testing.FlvCollector;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The byte stream a player gets from a source, checked against the rules of shared/DESIGN.md. */
-class LiveConsumerTest {
+/** What a player gets from a source through its cursor, as the FLV byte stream its encoder makes of it, checked against the rules of shared/DESIGN.md. */
+class LiveCursorTest {
     private final AtomicInteger signals = new AtomicInteger();
 
     private static SourceRegistry registry(String... knobs) {
         Map<String, String> map = new java.util.HashMap<>();
         for (int i = 0; i < knobs.length; i += 2) map.put(knobs[i], knobs[i + 1]);
-        return new SourceRegistry(StreamletConfig.load(map::get));
+        return new SourceRegistry(LiveConfig.read(new ConfigReader(map::get)));
     }
 
     private static Publication publish(SourceRegistry registry) throws StreamBusyException {
@@ -53,8 +55,12 @@ class LiveConsumerTest {
         s.onMessage(FlvTag.AUDIO, t0, aacSequenceHeader());
     }
 
+    private static FlvEncoder player(LiveSource source, String id, LiveCursor.Listener listener) {
+        return new FlvEncoder(source.subscribe(id, LiveCursor.Mode.LOSSY, listener));
+    }
+
     /** Reads everything the consumer has now; returns the last read result (0 parked, -1 ended). */
-    private static int drain(LiveConsumer c, FlvCollector into) throws Exception {
+    private static int drain(FlvEncoder c, FlvCollector into) throws Exception {
         byte[] buf = new byte[1000]; // small, so tags span several reads
         while (true) {
             int n = c.read(buf, 0, buf.length);
@@ -76,7 +82,7 @@ class LiveConsumerTest {
         publishAv(s, 5000, 2); // keyframes at 5000 and 6000
         s.onMessage(FlvTag.VIDEO, 7000, avcFrame(false, 200)); // still in the GOP of 6000
 
-        LiveConsumer c = s.source().subscribe("p1", signals::incrementAndGet);
+        FlvEncoder c = player(s.source(), "p1", signals::incrementAndGet);
         FlvCollector got = new FlvCollector();
         assertEquals(0, drain(c, got));
 
@@ -92,13 +98,13 @@ class LiveConsumerTest {
         assertEquals("key@0", tags.get(3).toString(), "media starts at the newest keyframe, at time 0");
         assertTrue(tags.get(tags.size() - 1).timestamp() >= 1000);
         assertMonotonic(tags);
-        assertEquals(0, c.skips());
+        assertEquals(0, c.cursor().skips());
     }
 
     @Test
     void playerWaitsForFirstKeyframeAndIsSignalledWhenDataArrives() throws Exception {
         Publication s = publish(registry());
-        LiveConsumer c = s.source().subscribe("p1", signals::incrementAndGet);
+        FlvEncoder c = player(s.source(), "p1", signals::incrementAndGet);
         FlvCollector got = new FlvCollector();
         assertEquals(0, drain(c, got));
         startAv(s, 0);
@@ -118,7 +124,7 @@ class LiveConsumerTest {
         Publication video = reg.publish(new StreamKey("live", "v"), "a", () -> {});
         video.onMessage(FlvTag.VIDEO, 0, avcSequenceHeader(1));
         video.onMessage(FlvTag.VIDEO, 0, avcFrame(true, 100));
-        LiveConsumer vc = video.source().subscribe("p", () -> {});
+        FlvEncoder vc = player(video.source(), "p", () -> {});
         FlvCollector got = new FlvCollector();
         drain(vc, got);
         assertEquals(-1, got.headerFlags, "without metadata both tracks are expected until the guess window passes");
@@ -131,7 +137,7 @@ class LiveConsumerTest {
         audio.onMessage(FlvTag.SCRIPT, 0, metadata(true, false));
         audio.onMessage(FlvTag.AUDIO, 0, aacSequenceHeader());
         for (int t = 0; t < 5000; t += 23) audio.onMessage(FlvTag.AUDIO, t, aacFrame(20));
-        LiveConsumer ac = audio.source().subscribe("p", () -> {});
+        FlvEncoder ac = player(audio.source(), "p", () -> {});
         FlvCollector gotAudio = new FlvCollector();
         drain(ac, gotAudio);
         assertEquals(FlvHeader.FLAG_AUDIO, gotAudio.headerFlags, "metadata announcing only audio settles at once");
@@ -147,10 +153,10 @@ class LiveConsumerTest {
         startAv(audioOnly, 0);
         publishAv(audioOnly, 0, 1);
         FlvCollector got = new FlvCollector();
-        drain(audioOnly.source().subscribe("p", () -> {}), got);
+        drain(player(audioOnly.source(), "p", () -> {}), got);
         assertEquals(FlvHeader.FLAG_AUDIO, got.headerFlags);
         assertTrue(got.media().stream().allMatch(FlvCollector.Tag::isAudio), "video is held back as announced");
-        assertThrows(StreamletConfig.InvalidConfigException.class, () -> registry("streamlet.live.tracks", "stereo"));
+        assertThrows(InvalidConfigException.class, () -> registry("streamlet.live.tracks", "stereo"));
     }
 
     @Test
@@ -158,7 +164,7 @@ class LiveConsumerTest {
         Publication s = publish(registry());
         startAv(s, 0);
         publishAv(s, 0, 1);
-        LiveConsumer c = s.source().subscribe("p1", new LiveConsumer.Listener() {
+        FlvEncoder c = player(s.source(), "p1", new LiveCursor.Listener() {
             @Override
             public void onDataAvailable() {
                 signals.incrementAndGet();
@@ -191,7 +197,7 @@ class LiveConsumerTest {
         Publication s = publish(registry());
         startAv(s, 0);
         publishAv(s, 0, 1);
-        LiveConsumer c = s.source().subscribe("p1", () -> {});
+        FlvEncoder c = player(s.source(), "p1", () -> {});
         FlvCollector got = new FlvCollector();
         drain(c, got);
         s.onMessage(FlvTag.VIDEO, 1000, avcSequenceHeader(2));
@@ -210,7 +216,7 @@ class LiveConsumerTest {
         Publication s = publish(registry("streamlet.live.queueLength", "2s"));
         startAv(s, 0);
         publishAv(s, 0, 1);
-        LiveConsumer c = s.source().subscribe("p1", () -> {});
+        FlvEncoder c = player(s.source(), "p1", () -> {});
         FlvCollector got = new FlvCollector();
         byte[] buf = new byte[2000];
         got.feed(buf, 0, c.read(buf, 0, buf.length)); // reads a little, then stops reading
@@ -220,7 +226,7 @@ class LiveConsumerTest {
         publishAv(s, 1000, 5);
         drain(c, got);
 
-        assertEquals(1, c.skips());
+        assertEquals(1, c.cursor().skips());
         assertMonotonic(got.tags);
         int firstAfterSkip = -1;
         for (int i = 0; i < got.tags.size(); i++) {
@@ -244,7 +250,7 @@ class LiveConsumerTest {
         Publication s = publish(registry());
         startAv(s, 0);
         publishAv(s, 0, 1);
-        LiveConsumer c = s.source().subscribe("p1", signals::incrementAndGet);
+        FlvEncoder c = player(s.source(), "p1", signals::incrementAndGet);
         FlvCollector got = new FlvCollector();
         drain(c, got);
         s.onMessage(FlvTag.VIDEO, 1000, avcFrame(true, 100));
@@ -281,7 +287,7 @@ class LiveConsumerTest {
         Publication first = publish(reg);
         startAv(first, 0);
         publishAv(first, 0, 1);
-        LiveConsumer c = first.source().subscribe("p1", signals::incrementAndGet);
+        FlvEncoder c = player(first.source(), "p1", signals::incrementAndGet);
         FlvCollector got = new FlvCollector();
         drain(c, got);
         long lastBefore = got.tags.get(got.tags.size() - 1).timestamp();

@@ -1,4 +1,4 @@
-package io.streamlet.live;
+package io.streamlet.metrics;
 
 import java.util.Collections;
 import java.util.EnumMap;
@@ -8,16 +8,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The server's event counters for {@code /metrics}, one set per webapp (owned by its {@link SourceRegistry}).
- * Only events are counted here: connections, errors, hook calls, and the final totals of clients that
- * have gone. What live objects hold (bytes, tags, skips) is read from them at scrape time, so nothing is
- * added on the per-frame path. Every method is cheap, lock-free, and callable from any thread.
+ * The server's event counters for {@code /metrics}, one set per server, made by the composition root and
+ * handed to every part that counts (ingest, delivery, hooks). Only events are counted here: connections,
+ * errors, hook calls, and the final totals of clients that have gone. What live objects hold (bytes, tags,
+ * skips) is read from them at scrape time, so nothing is added on the per-frame path. Every method is
+ * cheap, lock-free, and callable from any thread.
  */
 public final class Metrics {
 
     /** The protocols connections are counted by. */
     public enum Protocol {
-        RTMP("rtmp"), HTTP_FLV("http_flv");
+        RTMP("rtmp"), HTTP_FLV("http_flv"), WS_FLV("ws_flv");
 
         public final String label;
 
@@ -28,31 +29,41 @@ public final class Metrics {
 
     /** Why a connection ended abnormally; a player leaving or a publisher stopping is not an error. */
     public enum ConnectionError {
-        /** The RTMP connection limit was reached (streamlet.rtmp.maxConnections). */
-        RTMP_REFUSED(Protocol.RTMP, "refused"),
-        /** A publisher sent nothing for streamlet.rtmp.idleTimeout. */
-        RTMP_TIMEOUT(Protocol.RTMP, "timeout"),
-        /** Malformed RTMP or media the source refused. */
-        RTMP_PROTOCOL(Protocol.RTMP, "protocol"),
+        /** The connection limit was reached (streamlet.rtmp.maxConnections). */
+        REFUSED("refused"),
+        /** A peer sent nothing for its idle timeout. */
+        TIMEOUT("timeout"),
+        /** Malformed input or media the source refused. */
+        PROTOCOL("protocol"),
         /** The socket failed (reset, broken pipe). */
-        RTMP_IO(Protocol.RTMP, "io"),
+        IO("io"),
         /** A player whose connection accepted nothing for streamlet.http.playerStallTimeout. */
-        PLAYER_STALLED(Protocol.HTTP_FLV, "stalled"),
+        STALLED("stalled"),
         /** A bug: an unexpected exception ended the connection. */
-        RTMP_INTERNAL(Protocol.RTMP, "internal"),
-        PLAYER_INTERNAL(Protocol.HTTP_FLV, "internal");
+        INTERNAL("internal");
 
-        public final Protocol protocol;
         public final String kind;
 
-        ConnectionError(Protocol protocol, String kind) {
-            this.protocol = protocol;
+        ConnectionError(String kind) {
             this.kind = kind;
         }
     }
 
+    /** What a client that has gone adds to the totals. */
+    public interface Totals {
+        long bytesReceived();
+
+        long bytesSent();
+
+        long tagsSent();
+
+        long skips();
+
+        long droppedTags();
+    }
+
     private final Map<Protocol, LongAdder> connections = adders(Protocol.class);
-    private final Map<ConnectionError, LongAdder> errors = adders(ConnectionError.class);
+    private final Map<Protocol, Map<ConnectionError, LongAdder>> errors = new EnumMap<>(Protocol.class);
     private final LongAdder handshakeFailures = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> hookCalls = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> hookFailures = new ConcurrentHashMap<>();
@@ -63,13 +74,17 @@ public final class Metrics {
     private final LongAdder goneSkips = new LongAdder();
     private final LongAdder goneDroppedTags = new LongAdder();
 
-    /** A connection was accepted (RTMP) or a player started (HTTP-FLV). */
+    public Metrics() {
+        for (Protocol p : Protocol.values()) errors.put(p, adders(ConnectionError.class));
+    }
+
+    /** A connection was accepted (RTMP) or a player started (HTTP-FLV, WebSocket-FLV). */
     public void connectionOpened(Protocol protocol) {
         connections.get(protocol).increment();
     }
 
-    public void connectionFailed(ConnectionError error) {
-        errors.get(error).increment();
+    public void connectionFailed(Protocol protocol, ConnectionError error) {
+        errors.get(protocol).get(error).increment();
     }
 
     /** An RTMP connection that did not complete the handshake (bad version, timeout, closed midway). */
@@ -87,7 +102,7 @@ public final class Metrics {
     }
 
     /** Adds a client's final counts; call once, after it left the set of live clients scrapes read. */
-    public void clientGone(Client client) {
+    public void clientGone(Totals client) {
         goneBytesReceived.add(client.bytesReceived());
         goneBytesSent.add(client.bytesSent());
         goneTagsDelivered.add(client.tagsSent());
@@ -99,8 +114,8 @@ public final class Metrics {
         return connections.get(protocol).sum();
     }
 
-    public long connectionErrors(ConnectionError error) {
-        return errors.get(error).sum();
+    public long connectionErrors(Protocol protocol, ConnectionError error) {
+        return errors.get(protocol).get(error).sum();
     }
 
     public long handshakeFailures() {

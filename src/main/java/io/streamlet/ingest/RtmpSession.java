@@ -1,12 +1,12 @@
 package io.streamlet.ingest;
 
-import io.streamlet.StreamletConfig;
 import io.streamlet.amf.Amf0;
 import io.streamlet.amf.Amf0Reader;
 import io.streamlet.amf.AmfException;
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.AccessRequest;
 import io.streamlet.auth.Decision;
+import io.streamlet.live.LiveSource;
 import io.streamlet.live.Publication;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamBusyException;
@@ -22,27 +22,33 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The command state machine of one publishing connection, after the handshake: it takes decoded
- * messages, answers through a {@link Peer}, and feeds the published media to its {@link Publication}.
- * It knows nothing of sockets, so tests drive it with messages.
+ * The command state machine of one RTMP connection, after the handshake: it takes decoded messages,
+ * answers through a {@link Peer}, feeds published media to its {@link Publication}, or asks the peer to
+ * play a source. It knows nothing of sockets, so tests drive it with messages.
  *
  * <p>The flow encoders follow: {@code connect}, then {@code releaseStream} and {@code FCPublish}
  * (Adobe artefacts, answered for compatibility), {@code createStream}, {@code publish}, then
  * {@code @setDataFrame}, audio and video, and at the end {@code FCUnpublish} and {@code deleteStream}.
+ * Players: {@code connect}, {@code createStream}, {@code play}; then media flows the other way.
  * Anything out of that order that would make no sense (a publish before connect, media before
  * publish) is a protocol error; unknown commands get an empty answer.
  *
+ * <p>Access decisions may wait for HTTP hooks: the session then hands the peer the pending decision and
+ * what to do with it ({@link Peer#await}), and the peer reads nothing more until it has run that, so no
+ * thread waits for a hook.
+ *
  * <p>Not thread-safe: everything, {@link #close} included, runs on the connection's thread.
  */
-public final class PublishSession {
-    private static final Logger log = LoggerFactory.getLogger(PublishSession.class);
+public final class RtmpSession {
+    private static final Logger log = LoggerFactory.getLogger(RtmpSession.class);
 
     /** The {@code connect} properties by which a client declares Enhanced RTMP support (E-RTMP v1 and v2). */
     private static final List<String> ENHANCED_RTMP_PROPERTIES =
@@ -64,13 +70,25 @@ public final class PublishSession {
 
         /** Ends the connection now, from any thread: a new publisher session replaced this one. */
         void abort(String reason);
+
+        /**
+         * Holds the session's input until {@code decision} completes, then runs {@code then} with it on the
+         * connection's thread (at once if it is complete).
+         */
+        void await(CompletableFuture<Decision> decision, Consumer<Decision> then);
+
+        /**
+         * Starts playing {@code source} on message stream {@code streamId}: from now on the peer sends the
+         * source's media, and what the session sends goes out between media messages.
+         */
+        void play(LiveSource source, int streamId);
     }
 
-    private enum State { AWAITING_CONNECT, CONNECTED, PUBLISHING, CLOSED }
+    private enum State { AWAITING_CONNECT, CONNECTED, AWAITING_DECISION, PUBLISHING, PLAYING, CLOSED }
 
     private final String clientId;
     private final String clientIp;
-    private final StreamletConfig config;
+    private final RtmpConfig config;
     private final SourceRegistry registry;
     private final AccessPolicy access;
     private final Peer peer;
@@ -86,10 +104,12 @@ public final class PublishSession {
     private Publication publication;
     /** What the access policy allowed for the current publication; the on_unpublish hooks get it back. */
     private AccessRequest publishRequest;
+    /** What the access policy allowed for the current play; the on_stop hooks get it back. */
+    private AccessRequest playRequest;
     private long peerAckWindow;
     private long bytesAcknowledged;
 
-    public PublishSession(String clientId, String clientIp, StreamletConfig config, SourceRegistry registry,
+    public RtmpSession(String clientId, String clientIp, RtmpConfig config, SourceRegistry registry,
             AccessPolicy access, Peer peer) {
         this.clientId = clientId;
         this.clientIp = clientIp;
@@ -98,7 +118,7 @@ public final class PublishSession {
         this.access = access;
         this.peer = peer;
         // Until the peer sets its own window, acknowledge at the one we announce.
-        this.peerAckWindow = config.rtmpAckWindow();
+        this.peerAckWindow = config.ackWindow();
     }
 
     /** The tcUrl of the connect without its query, or null before a connect. */
@@ -113,6 +133,10 @@ public final class PublishSession {
 
     public boolean isPublishing() {
         return state == State.PUBLISHING;
+    }
+
+    public boolean isPlaying() {
+        return state == State.PLAYING;
     }
 
     /** Decoded query parameters of the connect URL and the publish name (the latter win). */
@@ -148,9 +172,13 @@ public final class PublishSession {
         }
     }
 
-    /** The connection is gone: unpublishes if publishing. Idempotent. */
+    /** The connection is gone: unpublishes if publishing, tells the on_stop hooks if playing. Idempotent. */
     public void close() {
         endPublishing();
+        if (playRequest != null) {
+            access.playEnded(playRequest);
+            playRequest = null;
+        }
         state = State.CLOSED;
     }
 
@@ -179,9 +207,11 @@ public final class PublishSession {
                         status("status", "NetStream.Unpublish.Success", "FCUnpublish " + command.argument(0))));
                 sendResult(command, Amf0.UNDEFINED);
             }
-            case "deleteStream", "closeStream" -> endPublishing();
-            case "play", "play2" -> refuse(streamId, "NetStream.Play.Failed",
-                    "this server takes RTMP publishers only; play the stream over HTTP-FLV");
+            case "deleteStream", "closeStream" -> {
+                if (state == State.PLAYING) peer.disconnect("the player closed its stream");
+                endPublishing();
+            }
+            case "play" -> onPlay(command, streamId);
             default -> {
                 // Like Adobe's and SRS's servers: an empty answer rather than an _error, which ffmpeg treats as fatal.
                 log.debug("[{}] unknown command '{}' answered with an empty _result", clientId, name);
@@ -202,9 +232,9 @@ public final class PublishSession {
         Object objectEncoding = properties.get("objectEncoding") instanceof Double d ? d : 0.0;
         state = State.CONNECTED;
 
-        peer.send(ProtocolControl.windowAckSize(config.rtmpAckWindow()));
-        peer.send(ProtocolControl.setPeerBandwidth(config.rtmpAckWindow(), ProtocolControl.LIMIT_DYNAMIC));
-        peer.send(ProtocolControl.setChunkSize(config.rtmpOutChunkSize()));
+        peer.send(ProtocolControl.windowAckSize(config.ackWindow()));
+        peer.send(ProtocolControl.setPeerBandwidth(config.ackWindow(), ProtocolControl.LIMIT_DYNAMIC));
+        peer.send(ProtocolControl.setChunkSize(config.outChunkSize()));
         Map<String, Object> serverProperties = new LinkedHashMap<>();
         serverProperties.put("fmsVer", "FMS/3,5,3,888");
         serverProperties.put("capabilities", 127.0);
@@ -233,6 +263,7 @@ public final class PublishSession {
 
     private void onPublish(Command command, int streamId) throws RtmpProtocolException {
         if (state == State.PUBLISHING) throw new RtmpProtocolException("second 'publish' while publishing " + streamKey);
+        if (state != State.CONNECTED) throw new RtmpProtocolException("'publish' while " + state.name().toLowerCase(Locale.ROOT));
         String stream = command.argument(0) instanceof String s ? takeQuery(s) : "";
         if (!StreamKey.isValidName(app) || !StreamKey.isValidName(stream)) {
             refuse(streamId, "NetStream.Publish.BadName", "invalid app or stream name '" + app + "/" + stream + "'");
@@ -240,7 +271,14 @@ public final class PublishSession {
         }
         StreamKey key = new StreamKey(app, stream);
         AccessRequest request = new AccessRequest(clientId, clientIp, key, queryParameters, tcUrl, null, clientId);
-        Decision decision = awaitDecision(access.authorizePublish(request));
+        state = State.AWAITING_DECISION;
+        peer.await(access.authorizePublish(request), decision -> startPublishing(decision, request, streamId));
+    }
+
+    private void startPublishing(Decision decision, AccessRequest request, int streamId) {
+        if (state != State.AWAITING_DECISION) return; // the connection closed meanwhile
+        state = State.CONNECTED;
+        StreamKey key = request.key();
         if (!decision.allowed()) {
             streamKey = key;
             refuse(streamId, "NetStream.Publish.Denied", "publishing " + key + " is not allowed");
@@ -258,29 +296,62 @@ public final class PublishSession {
         streamKey = key;
         state = State.PUBLISHING;
         peer.send(ProtocolControl.streamBegin(streamId));
-        peer.send(Command.of("onStatus", 0, null, status("status", "NetStream.Publish.Start", "Started publishing " + key + "."))
-                .toMessage(Command.STREAM_CSID, streamId));
+        sendOnStream(streamId, status("status", "NetStream.Publish.Start", "Started publishing " + key + "."));
         log.info("[{}] publish {}", clientId, key);
     }
 
-    /**
-     * Waits on the connection's own thread, which has nothing else to do meanwhile; the policy's hooks time
-     * out, so the wait is bounded.
-     */
-    private static Decision awaitDecision(CompletableFuture<Decision> decision) {
-        try {
-            return decision.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Decision.denied("interrupted while authorizing (server shutting down)");
-        } catch (ExecutionException e) {
-            return Decision.denied("authorization failed: " + e.getCause());
+    private void onPlay(Command command, int streamId) throws RtmpProtocolException {
+        if (state != State.CONNECTED) throw new RtmpProtocolException("'play' while " + state.name().toLowerCase(Locale.ROOT));
+        String stream = command.argument(0) instanceof String s ? takeQuery(s) : "";
+        if (!StreamKey.isValidName(app) || !StreamKey.isValidName(stream)) {
+            refuse(streamId, "NetStream.Play.StreamNotFound", "invalid app or stream name '" + app + "/" + stream + "'");
+            return;
         }
+        StreamKey key = new StreamKey(app, stream);
+        LiveSource live = registry.find(key);
+        String publisher = live == null ? null : live.publisherId();
+        AccessRequest request = new AccessRequest(clientId, clientIp, key, queryParameters, tcUrl, "",
+                publisher == null ? "" : publisher);
+        state = State.AWAITING_DECISION;
+        peer.await(access.authorizePlay(request), decision -> startPlaying(decision, request, streamId));
+    }
+
+    /** SRS's answer to a play: stream begin, Play.Reset and Play.Start, |RtmpSampleAccess, Data.Start, then media. */
+    private void startPlaying(Decision decision, AccessRequest request, int streamId) {
+        if (state != State.AWAITING_DECISION) return; // the connection closed meanwhile
+        state = State.CONNECTED;
+        StreamKey key = request.key();
+        streamKey = key;
+        if (!decision.allowed()) {
+            refuse(streamId, "NetStream.Play.Failed", "playing " + key + " is not allowed");
+            return;
+        }
+        LiveSource source = registry.find(key);
+        if (source == null) {
+            access.playEnded(request); // as for an HTTP 404: the backend told of the play learns that it did not last
+            refuse(streamId, "NetStream.Play.StreamNotFound", "no live stream " + key);
+            return;
+        }
+        playRequest = request;
+        state = State.PLAYING;
+        peer.send(ProtocolControl.streamBegin(streamId));
+        sendOnStream(streamId, status("status", "NetStream.Play.Reset", "Playing and resetting " + key + "."));
+        sendOnStream(streamId, status("status", "NetStream.Play.Start", "Started playing " + key + "."));
+        peer.send(new RtmpMessage(Command.STREAM_CSID, MessageType.DATA_AMF0, 0, streamId,
+                Amf0.encode("|RtmpSampleAccess", true, true)));
+        peer.send(new RtmpMessage(Command.STREAM_CSID, MessageType.DATA_AMF0, 0, streamId,
+                Amf0.encode("onStatus", status("status", "NetStream.Data.Start", "Started playing " + key + "."))));
+        peer.play(source, streamId);
+        log.info("[{}] play {}", clientId, key);
+    }
+
+    private void sendOnStream(int streamId, Map<String, Object> info) {
+        peer.send(Command.of("onStatus", 0, null, info).toMessage(Command.STREAM_CSID, streamId));
     }
 
     /** Sends an error onStatus, then ends the connection: the client cannot do what it came for. */
     private void refuse(int streamId, String code, String description) {
-        peer.send(Command.of("onStatus", 0, null, status("error", code, description)).toMessage(Command.STREAM_CSID, streamId));
+        sendOnStream(streamId, status("error", code, description));
         log.warn("[{}] refused {} with {}: {}", clientId, streamKey == null ? app : streamKey, code, description);
         state = State.CLOSED;
         peer.disconnect(code + ": " + description);

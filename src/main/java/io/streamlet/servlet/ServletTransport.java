@@ -1,0 +1,87 @@
+package io.streamlet.servlet;
+
+import io.streamlet.delivery.Player;
+import io.streamlet.delivery.Transport;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import java.io.IOException;
+
+/**
+ * An asynchronous servlet response as a player's {@link Transport}: the non-blocking output stream, whose
+ * {@code isReady()}/{@code onWritePossible()} protocol the transport contract copies, and the container's
+ * ways of saying the client is gone. Containers differ there (Jakarta Servlet issues 273, 433: Jetty calls
+ * only {@code WriteListener.onError}, Tomcat may call it and {@code AsyncListener.onError}); every one of
+ * them is routed to the player's one idempotent {@link Player#onTransportGone}.
+ */
+final class ServletTransport implements Transport, WriteListener, AsyncListener {
+    private final AsyncContext async;
+    private final ServletOutputStream out;
+    private Player player;
+
+    ServletTransport(AsyncContext async) throws IOException {
+        this.async = async;
+        this.out = async.getResponse().getOutputStream();
+    }
+
+    @Override
+    public void start(Player player) {
+        this.player = player;
+        async.addListener(this);
+        out.setWriteListener(this); // the container calls onWritePossible() once the output is ready
+    }
+
+    @Override
+    public boolean isReady() {
+        return out.isReady();
+    }
+
+    @Override
+    public void write(byte[] buf, int off, int len) throws IOException {
+        out.write(buf, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    @Override
+    public void complete() {
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyDone) {
+            // The container completed or recycled the request itself (client gone).
+        }
+    }
+
+    @Override
+    public void onWritePossible() {
+        player.onWritePossible();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        player.onTransportGone("client gone: " + t);
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        player.onTransportGone("client gone: " + event.getThrowable());
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        player.onTransportGone("async timeout");
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        player.onTransportGone("completed");
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
+}
