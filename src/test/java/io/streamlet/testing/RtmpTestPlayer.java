@@ -34,6 +34,9 @@ import java.util.function.BooleanSupplier;
  * order and the data, audio and video messages with their timestamps and message stream ids. Tests
  * wait for what they expect with the {@code await} methods, which fail with an {@link AssertionError}
  * saying what did arrive.
+ *
+ * <p>{@link #publish} opens the same connection in the session's publisher role instead, to test that
+ * role against real servers: {@link #sendMedia} once NetStream.Publish.Start has arrived.
  */
 public final class RtmpTestPlayer implements Closeable {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
@@ -57,7 +60,7 @@ public final class RtmpTestPlayer implements Closeable {
     private boolean ended;
     private volatile boolean closing;
 
-    private RtmpTestPlayer(RtmpUrl url, Duration timeout) throws IOException {
+    private RtmpTestPlayer(RtmpUrl url, RtmpClientSession.Role role, Duration timeout) throws IOException {
         this.timeout = timeout;
         socket = new Socket();
         try {
@@ -71,10 +74,10 @@ public final class RtmpTestPlayer implements Closeable {
             socket.close();
             throw e;
         }
-        session = new RtmpClientSession(url, RtmpClientSession.Role.PLAY,
-                new RtmpClientSession.Options(60_000, timeout.toMillis(), "LNX 9,0,124,2"),
+        String flashVer = role == RtmpClientSession.Role.PLAY ? "LNX 9,0,124,2" : "FMLE/3.0 (compatible; RtmpTestPlayer)";
+        session = new RtmpClientSession(url, role, new RtmpClientSession.Options(60_000, timeout.toMillis(), flashVer),
                 message -> outbound.writeBytes(encoder.encode(message)), new RecordingListener());
-        reader = new Thread(this::readLoop, "rtmp-test-player-" + url.streamName());
+        reader = new Thread(this::readLoop, "rtmp-test-" + role.name().toLowerCase() + "-" + url.streamName());
         reader.setDaemon(true);
     }
 
@@ -88,7 +91,16 @@ public final class RtmpTestPlayer implements Closeable {
      * the {@code await} methods without their own.
      */
     public static RtmpTestPlayer play(String url, Duration timeout) throws IOException {
-        RtmpTestPlayer player = new RtmpTestPlayer(RtmpUrl.parse(url), timeout);
+        return open(url, RtmpClientSession.Role.PLAY, timeout);
+    }
+
+    /** Connects and asks to publish {@code url}; returns at once: {@code awaitStatus("NetStream.Publish.Start")}. */
+    public static RtmpTestPlayer publish(String url, Duration timeout) throws IOException {
+        return open(url, RtmpClientSession.Role.PUBLISH, timeout);
+    }
+
+    private static RtmpTestPlayer open(String url, RtmpClientSession.Role role, Duration timeout) throws IOException {
+        RtmpTestPlayer player = new RtmpTestPlayer(RtmpUrl.parse(url), role, timeout);
         synchronized (player) {
             player.session.start(System.currentTimeMillis());
             player.flush();
@@ -145,7 +157,16 @@ public final class RtmpTestPlayer implements Closeable {
         return failure;
     }
 
-    /** Sends deleteStream if playing, closes the socket and stops the reader. */
+    /** Publishes a data (18), audio (8) or video (9) message; see {@link RtmpClientSession#sendMedia}. */
+    public synchronized void sendMedia(int type, long timestamp, byte[] payload) throws IOException {
+        session.sendMedia(type, timestamp, payload);
+        flush();
+    }
+
+    /**
+     * Sends FCUnpublish and deleteStream if publishing, deleteStream if playing, closes the socket and
+     * stops the reader.
+     */
     @Override
     public void close() throws IOException {
         closing = true;
