@@ -6,7 +6,8 @@
 #   bench/run.sh --players 1000 --seconds 20 [--slow-fraction 0.1] [-Dstreamlet.KNOB=VALUE ...]
 #
 # Options (each also as --key=value):
-#   --players N          HTTP-FLV players (default 1000)
+#   --players N          players (default 1000)
+#   --protocol P         how they play: flv (HTTP-FLV), rtmp, or mixed (every other one each); default flv
 #   --seconds S          measured interval (default 20)
 #   --ramp-seconds S     players are opened evenly over this time (default: players/400, at least 5)
 #   --warmup-seconds S   settling time between the ramp and the measurement (default: as the ramp)
@@ -29,6 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 players=1000
+protocol=flv
 seconds=20
 ramp_seconds=
 warmup_seconds=
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
   esac
   case $key in
     --players) players=$value ;;
+    --protocol) protocol=$value ;;
     --seconds) seconds=$value ;;
     --ramp-seconds) ramp_seconds=$value ;;
     --warmup-seconds) warmup_seconds=$value ;;
@@ -176,7 +179,7 @@ client_output=$bench_dir/client.log
 set +e
 # shellcheck disable=SC2086
 java -Xms1g -Xmx3g -XX:+UseG1GC ${BENCH_CLIENT_JVM_OPTS:-} -cp "$client_classpath" io.streamlet.bench.LoadClient \
-    --rtmp="127.0.0.1:$rtmp_port" --http="127.0.0.1:$http_port" --players="$players" \
+    --rtmp="127.0.0.1:$rtmp_port" --http="127.0.0.1:$http_port" --players="$players" --protocol="$protocol" \
     --ramp-seconds="$ramp_seconds" --warmup-seconds="$warmup_seconds" --seconds="$seconds" \
     --slow-fraction="$slow_fraction" --slow-kbps="$slow_kbps" --file="$sample" --json="$json" \
     --server-pid="$server_pid" >"$client_output" 2>&1

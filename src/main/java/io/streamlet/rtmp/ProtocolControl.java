@@ -65,6 +65,15 @@ public final class ProtocolControl {
         return userControl(STREAM_BEGIN, Integer.toUnsignedLong(streamId));
     }
 
+    /** A player's buffer for a stream (section 7.1.7, event 3): stream id, then milliseconds. */
+    public static RtmpMessage setBufferLength(int streamId, long millis) {
+        byte[] payload = new byte[10];
+        payload[1] = SET_BUFFER_LENGTH;
+        System.arraycopy(uint32(Integer.toUnsignedLong(streamId)), 0, payload, 2, 4);
+        System.arraycopy(uint32(millis), 0, payload, 6, 4);
+        return control(MessageType.USER_CONTROL, payload);
+    }
+
     public static RtmpMessage pingResponse(long timestamp) {
         return userControl(PING_RESPONSE, timestamp);
     }

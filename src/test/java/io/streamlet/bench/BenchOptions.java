@@ -1,11 +1,13 @@
 package io.streamlet.bench;
 
+import io.streamlet.rtmp.client.RtmpUrl;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -16,6 +18,7 @@ record BenchOptions(
         String httpPathPrefix,
         String stream,
         int players,
+        Protocol protocol,
         double rampSeconds,
         double warmupSeconds,
         double seconds,
@@ -31,7 +34,9 @@ record BenchOptions(
               --rtmp=HOST:PORT          RTMP endpoint to publish to (default 127.0.0.1:1935)
               --http=HOST:PORT|URL      HTTP base, may include a context path (default 127.0.0.1:8080)
               --stream=APP/NAME         stream to publish and play (default live/bench)
-              --players=N               HTTP-FLV players (default 100)
+              --players=N               players (default 100)
+              --protocol=flv|rtmp|mixed how they play: HTTP-FLV, RTMP from the --rtmp endpoint, or every
+                                        other player each (default flv)
               --ramp-seconds=S          players are opened evenly over this time (default 5)
               --warmup-seconds=S        wait after the ramp before measuring (default 5)
               --seconds=S               measured interval (default 20)
@@ -43,7 +48,10 @@ record BenchOptions(
               --server-pid=PID          sample this process's CPU and RSS (the server)
             Only 127.0.0.1 is ever contacted.""";
 
-    private static final Set<String> KEYS = Set.of("rtmp", "http", "stream", "players", "ramp-seconds",
+    /** How the players play the stream. */
+    enum Protocol { FLV, RTMP, MIXED }
+
+    private static final Set<String> KEYS = Set.of("rtmp", "http", "stream", "players", "protocol", "ramp-seconds",
             "warmup-seconds", "seconds", "slow-fraction", "slow-kbps", "file", "json", "threads", "server-pid");
 
     static BenchOptions parse(String[] args) {
@@ -63,6 +71,7 @@ record BenchOptions(
                 prefix,
                 values.getOrDefault("stream", "live/bench").replaceAll("^/+|/+$", ""),
                 Integer.parseInt(values.getOrDefault("players", "100")),
+                protocol(values.getOrDefault("protocol", "flv")),
                 Double.parseDouble(values.getOrDefault("ramp-seconds", "5")),
                 Double.parseDouble(values.getOrDefault("warmup-seconds", "5")),
                 Double.parseDouble(values.getOrDefault("seconds", "20")),
@@ -81,6 +90,22 @@ record BenchOptions(
         return httpPathPrefix + "/" + stream + ".flv";
     }
 
+    /** flv, rtmp or mixed, as on the command line. */
+    String protocolName() {
+        return protocol.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The URL RTMP players play: the stream on the RTMP endpoint. */
+    RtmpUrl rtmpPlayUrl() {
+        int slash = stream.lastIndexOf('/');
+        return new RtmpUrl("127.0.0.1", rtmp.getPort(), stream.substring(0, slash), stream.substring(slash + 1));
+    }
+
+    /** Whether player {@code index} plays over RTMP; mixed runs alternate, so both kinds share the ramp. */
+    boolean playsRtmp(int index) {
+        return protocol == Protocol.RTMP || protocol == Protocol.MIXED && index % 2 == 1;
+    }
+
     int slowPlayers() {
         return (int) Math.round(players * slowFraction);
     }
@@ -94,6 +119,14 @@ record BenchOptions(
         if (slowKbps < 1) throw new IllegalArgumentException("--slow-kbps must be at least 1");
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1");
         if (!stream.contains("/")) throw new IllegalArgumentException("--stream must be APP/NAME");
+    }
+
+    private static Protocol protocol(String value) {
+        try {
+            return Protocol.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--protocol must be flv, rtmp or mixed, not " + value);
+        }
     }
 
     private static URI baseUri(String value, String scheme) {

@@ -81,10 +81,10 @@ final class BenchReport {
 
     String summaryLine() {
         String line = String.format(Locale.ROOT,
-                "players=%d connected=%d failed=%d dropped=%d mbps=%.1f p50=%sms p99=%sms max=%sms "
+                "players=%d protocol=%s connected=%d failed=%d dropped=%d mbps=%.1f p50=%sms p99=%sms max=%sms "
                         + "first_keyframe_p99=%sms violations=%d server_cpu=%s%% server_rss=%sMB client_cpu=%.0f%% other_cpu=%.0f%%",
-                options.players(), connected, failed, dropped, mbps, ms(stats.latency.percentileMicros(50)),
-                ms(stats.latency.percentileMicros(99)), ms(stats.latency.maxMicros()),
+                options.players(), options.protocolName(), connected, failed, dropped, mbps,
+                ms(stats.latency.percentileMicros(50)), ms(stats.latency.percentileMicros(99)), ms(stats.latency.maxMicros()),
                 ms(stats.firstKeyframe.percentileMicros(99)), stats.totalViolations(), orNa(usage.serverCpuPercent()),
                 orNa(usage.serverRssMb()), usage.clientCpuPercent(), usage.otherCpuPercent());
         if (slow.players > 0) {
@@ -96,9 +96,10 @@ final class BenchReport {
 
     String text() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "players: %d (%d slow at %d kbit/s), %.0f s measured after %.0f s ramp + %.0f s warm-up%n",
-                options.players(), slow.players, options.slowKbps(), options.seconds(), options.rampSeconds(),
-                options.warmupSeconds()));
+        out.append(String.format(Locale.ROOT,
+                "players: %d %s (%d slow at %d kbit/s), %.0f s measured after %.0f s ramp + %.0f s warm-up%n",
+                options.players(), options.protocolName(), slow.players, options.slowKbps(), options.seconds(),
+                options.rampSeconds(), options.warmupSeconds()));
         out.append(String.format(Locale.ROOT, "  connected %d, failed %d%s, dropped %d, stalled %d, skipped forward %d%n",
                 connected, failed, failures.isEmpty() ? "" : " " + failures, dropped, stalled, skipped));
         out.append(String.format(Locale.ROOT, "received: %.1f Mbit/s in total%n", mbps));
@@ -124,6 +125,7 @@ final class BenchReport {
     String json() {
         StringBuilder json = new StringBuilder("{\n");
         field(json, "players", options.players());
+        json.append("  \"protocol\": \"").append(options.protocolName()).append("\",\n");
         field(json, "slowPlayers", slow.players);
         field(json, "slowKbps", options.slowKbps());
         field(json, "rampSeconds", options.rampSeconds());

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * Streamlet's load benchmark: publishes a sample FLV over RTMP in real time and plays it with many
- * HTTP-FLV players at once, measuring what each receives (see {@link BenchOptions#USAGE}). Every
+ * HTTP-FLV or RTMP players at once, measuring what each receives (see {@link BenchOptions#USAGE}). Every
  * stamped tag carries its sequence id, so latency is exact: the time a player parsed it minus the
  * time the publisher sent it. Used by bench/run.sh; talks to 127.0.0.1 only and stops by itself.
  */
@@ -63,15 +63,16 @@ public final class LoadClient {
                 + "\r\nUser-Agent: streamlet-bench\r\nAccept: */*\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         List<PlayerLoop> loops = new ArrayList<>();
         for (int i = 0; i < options.threads(); i++) {
-            loops.add(new PlayerLoop(options.http(), request, options.players(), schedule, sendLog,
-                    options.slowKbps() * 1000L / 8));
+            loops.add(new PlayerLoop(options.players(), schedule, sendLog, options.slowKbps() * 1000L / 8));
         }
         // Slow players are spread evenly over the ramp rather than bunched at its start.
         int slowPlayers = options.slowPlayers();
         for (int i = 0; i < options.players(); i++) {
             boolean slow = slowPlayers > 0 && (long) i * slowPlayers / options.players()
                     != (long) (i + 1) * slowPlayers / options.players();
-            loops.get(i % loops.size()).add(i, slow);
+            PlayerLoop loop = loops.get(i % loops.size());
+            loop.add(options.playsRtmp(i) ? new RtmpPlayer(i, slow, loop, options.rtmp(), options.rtmpPlayUrl())
+                    : new FlvPlayer(i, slow, loop, options.http(), request));
         }
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < loops.size(); i++) {

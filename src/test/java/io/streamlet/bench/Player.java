@@ -1,8 +1,5 @@
 package io.streamlet.bench;
 
-import io.streamlet.bench.ChunkedDecoder.ChunkedFormatException;
-import io.streamlet.flv.FlvReader;
-import io.streamlet.flv.FlvReader.FlvFormatException;
 import io.streamlet.flv.MediaInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,20 +7,24 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
- * One HTTP-FLV player on a non-blocking socket: sends {@code GET}, reads the response head, decodes the
- * chunked body and parses the FLV stream, checking it ({@link FlvRules}) and measuring each stamped
- * tag's latency. Driven by its {@link PlayerLoop}'s thread only; never blocks.
+ * One player on a non-blocking socket, whatever its protocol: connects, writes what its protocol sends,
+ * reads (at a capped rate when slow) and hands the bytes to {@link #received}; then checks each tag the
+ * protocol parses out ({@link FlvRules}) and measures its latency from the publisher's {@link SendLog}.
+ * Subclasses speak HTTP-FLV ({@link FlvPlayer}) or RTMP ({@link RtmpPlayer}). Driven by its
+ * {@link PlayerLoop}'s thread only; never blocks.
  */
-final class Player implements FlvReader.Handler {
+abstract class Player {
     enum State {
-        NOT_STARTED, CONNECTING, SENDING_REQUEST, READING_HEAD, STREAMING,
-        /** Never got a {@code 200}: see {@link #failure()}. */
+        NOT_STARTED, CONNECTING,
+        /** Connected; the protocol's opening (request and response head, or handshake and commands) runs. */
+        OPENING,
+        /** The server accepted the player (HTTP {@code 200}, or NetStream.Play.Start) and streams. */
+        STREAMING,
+        /** Never streamed: see {@link #failure()}. */
         FAILED,
-        /** The server ended the response (terminating chunk) or closed the connection. */
+        /** The server ended the stream or closed the connection. */
         CLOSED_BY_SERVER,
         /** This client gave up on a stream it could not parse (counted as a violation). */
         ABORTED
@@ -33,24 +34,21 @@ final class Player implements FlvReader.Handler {
     private static final int SLOW_RECEIVE_BUFFER = 16 * 1024;
     /** A slow player waits until it may read at least this much, rather than reading dribbles. */
     private static final int SLOW_MIN_READ = 1460;
-    private static final int MAX_RESPONSE_HEAD = 8192;
 
     final int index;
     final boolean slow;
-    private final PlayerLoop loop;
-    private final FlvRules rules;
-    private final FlvReader flv = new FlvReader(this);
-    private final ChunkedDecoder chunked = new ChunkedDecoder();
+    protected final PlayerLoop loop;
+    protected final FlvRules rules;
+    private final InetSocketAddress server;
     private TokenBucket bucket;
 
     private SocketChannel channel;
     private SelectionKey key;
     private State state = State.NOT_STARTED;
     private String failure;
-    private ByteBuffer request;
-    private byte[] head;
-    private int headLength;
-    private boolean bodyChunked;
+    /** Bytes the socket would not take yet; written when it is writable again. */
+    private ByteBuffer unsent;
+    private boolean throttled;
 
     private long connectStartNanos;
     private long firstByteNanos;
@@ -62,10 +60,11 @@ final class Player implements FlvReader.Handler {
     private long lastId;
     private long skips;
 
-    Player(int index, boolean slow, PlayerLoop loop) {
+    Player(int index, boolean slow, PlayerLoop loop, InetSocketAddress server) {
         this.index = index;
         this.slow = slow;
         this.loop = loop;
+        this.server = server;
         this.rules = new FlvRules(loop.stats.violations);
     }
 
@@ -90,14 +89,13 @@ final class Player implements FlvReader.Handler {
         return skips;
     }
 
-    /** True if the server answered 200. */
+    /** True if the server accepted the player. */
     boolean connected() {
         return state == State.STREAMING || state == State.CLOSED_BY_SERVER || state == State.ABORTED;
     }
 
-    void open(InetSocketAddress server, byte[] requestBytes, long now) {
+    void open(long now) {
         connectStartNanos = now;
-        request = ByteBuffer.wrap(requestBytes);
         state = State.CONNECTING;
         try {
             channel = SocketChannel.open();
@@ -108,7 +106,7 @@ final class Player implements FlvReader.Handler {
                         loop.slowBytesPerSecond / 10), now);
             }
             key = channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
-            if (channel.connect(server)) onConnected();
+            if (channel.connect(server)) connected(now);
         } catch (IOException e) {
             fail("connect: " + e.getClass().getSimpleName());
         }
@@ -118,12 +116,11 @@ final class Player implements FlvReader.Handler {
     void onReady(int readyOps, ByteBuffer buffer, long now) {
         try {
             if ((readyOps & SelectionKey.OP_CONNECT) != 0) {
-                if (channel.finishConnect()) onConnected();
-            } else if ((readyOps & SelectionKey.OP_WRITE) != 0) {
-                sendRequest();
-            } else if ((readyOps & SelectionKey.OP_READ) != 0) {
-                read(buffer, now);
+                if (channel.finishConnect()) connected(now);
+                return;
             }
+            if ((readyOps & SelectionKey.OP_WRITE) != 0) writeUnsent();
+            if ((readyOps & SelectionKey.OP_READ) != 0 && key.isValid()) read(buffer, now);
         } catch (IOException e) {
             if (state == State.CONNECTING) fail("connect: " + e.getClass().getSimpleName());
             else closedByServer();
@@ -132,7 +129,8 @@ final class Player implements FlvReader.Handler {
 
     /** A throttled slow player may read again. */
     void resume() {
-        if (key.isValid()) key.interestOps(SelectionKey.OP_READ);
+        throttled = false;
+        updateInterest();
     }
 
     /** Closes the connection at the end of the run, leaving the state as it was. */
@@ -146,21 +144,87 @@ final class Player implements FlvReader.Handler {
         }
     }
 
-    private void onConnected() throws IOException {
-        state = State.SENDING_REQUEST;
-        sendRequest();
+    /** Connected: the protocol sends its opening with {@link #write}. */
+    protected abstract void onConnected(long now) throws IOException;
+
+    /** Bytes read from the server, in order; {@code data} is reused after the call. */
+    protected abstract void received(byte[] data, int length, long now);
+
+    /** Sends {@code bytes}, keeping what the socket does not take for when it is writable. */
+    protected final void write(ByteBuffer bytes) throws IOException {
+        if (unsent == null) {
+            channel.write(bytes);
+            if (!bytes.hasRemaining()) return;
+            unsent = ByteBuffer.allocate(bytes.remaining()).put(bytes).flip();
+        } else {
+            ByteBuffer more = ByteBuffer.allocate(unsent.remaining() + bytes.remaining()).put(unsent).put(bytes).flip();
+            unsent = more;
+        }
+        updateInterest();
     }
 
-    private void sendRequest() throws IOException {
-        channel.write(request);
-        if (request.hasRemaining()) {
-            key.interestOps(SelectionKey.OP_WRITE);
-            return;
+    /** The server accepted the player: it now streams. */
+    protected final void streaming() {
+        state = State.STREAMING;
+    }
+
+    /** Checks an audio, video or script tag and, for a stamped one, records its latency. */
+    protected final void checkTag(int type, long timestamp, byte[] body, int offset, int length) {
+        MediaInfo info = rules.onTag(type, timestamp, body, offset, length);
+        if (info == null || info.sequenceHeader()) return;
+        if (info.keyframe() && firstKeyframeNanos == 0) {
+            firstKeyframeNanos = readNanos;
+            loop.stats.firstKeyframe.record((readNanos - connectStartNanos) / 1000);
         }
-        request = null;
-        head = new byte[MAX_RESPONSE_HEAD];
-        state = State.READING_HEAD;
-        key.interestOps(SelectionKey.OP_READ);
+        long id = SendLog.readId(body, offset, length);
+        long sentAt = loop.sendLog.sentAt(id);
+        if (sentAt == 0) return;
+        if (id <= lastId) rules.violate(Violation.TAG_OUT_OF_ORDER);
+        // Every media tag big enough carries the next id, so a gap means the server dropped tags.
+        if (lastId != 0 && id > lastId + 1) skips++;
+        lastId = Math.max(lastId, id);
+        // Tags sent before this player connected came from the GOP cache: their delay is not latency.
+        if (sentAt >= connectStartNanos && loop.schedule.measuring(readNanos)) {
+            (slow ? loop.stats.slowLatency : loop.stats.latency).record((readNanos - sentAt) / 1000);
+        }
+    }
+
+    protected final void fail(String reason) {
+        failure = reason;
+        state = State.FAILED;
+        close();
+    }
+
+    /** The server ended the stream: fine while streaming, a failure before. */
+    protected final void closedByServer() {
+        if (state == State.STREAMING) {
+            state = State.CLOSED_BY_SERVER;
+            close();
+        } else {
+            fail("closed before streaming");
+        }
+    }
+
+    protected final void abort(Violation violation) {
+        rules.violate(violation);
+        state = State.ABORTED;
+        close();
+    }
+
+    private void connected(long now) throws IOException {
+        state = State.OPENING;
+        updateInterest();
+        onConnected(now);
+    }
+
+    private void writeUnsent() throws IOException {
+        channel.write(unsent);
+        if (!unsent.hasRemaining()) unsent = null;
+        updateInterest();
+    }
+
+    private void updateInterest() {
+        if (key.isValid()) key.interestOps((throttled ? 0 : SelectionKey.OP_READ) | (unsent != null ? SelectionKey.OP_WRITE : 0));
     }
 
     private void read(ByteBuffer buffer, long now) throws IOException {
@@ -168,7 +232,8 @@ final class Player implements FlvReader.Handler {
         if (bucket != null) {
             int allowed = bucket.available(now);
             if (allowed < SLOW_MIN_READ) {
-                key.interestOps(0);
+                throttled = true;
+                updateInterest();
                 loop.resumeLater(this, now + bucket.nanosUntil(SLOW_MIN_READ));
                 return;
             }
@@ -190,119 +255,6 @@ final class Player implements FlvReader.Handler {
         lastReadNanos = now;
         readNanos = now;
         if (loop.schedule.measuring(now)) loop.stats.measuredBytes += n;
-        received(buffer.array(), n);
-    }
-
-    private void received(byte[] data, int length) {
-        int offset = 0;
-        if (state == State.READING_HEAD) {
-            offset = readHead(data, length);
-            if (state != State.STREAMING) return;
-        }
-        try {
-            int payload = bodyChunked ? chunked.decode(data, offset, length - offset) : length - offset;
-            if (payload > 0) flv.feed(data, offset, payload);
-            if (chunked.done()) closedByServer();
-        } catch (ChunkedFormatException e) {
-            abort(Violation.CHUNKED_FRAMING);
-        } catch (FlvFormatException e) {
-            abort(Violation.FLV_FRAMING);
-        }
-    }
-
-    /** Consumes response-head bytes; returns where the body starts in {@code data}. */
-    private int readHead(byte[] data, int length) {
-        for (int i = 0; i < length; i++) {
-            if (headLength == head.length) {
-                fail("response head too long");
-                return length;
-            }
-            head[headLength++] = data[i];
-            if (headLength >= 4 && head[headLength - 4] == '\r' && head[headLength - 3] == '\n'
-                    && head[headLength - 2] == '\r' && head[headLength - 1] == '\n') {
-                parseHead(new String(head, 0, headLength, StandardCharsets.ISO_8859_1));
-                head = null;
-                return i + 1;
-            }
-        }
-        return length;
-    }
-
-    private void parseHead(String text) {
-        String[] lines = text.split("\r\n");
-        String[] status = lines[0].split(" ", 3);
-        if (status.length < 2 || !status[0].startsWith("HTTP/")) {
-            fail("bad status line");
-            return;
-        }
-        if (!status[1].equals("200")) {
-            fail("status " + status[1]);
-            return;
-        }
-        String contentType = "";
-        boolean hasContentLength = false;
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            if (colon < 0) continue;
-            String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
-            String value = lines[i].substring(colon + 1).trim();
-            switch (name) {
-                case "content-type" -> contentType = value;
-                case "transfer-encoding" -> bodyChunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                case "content-length" -> hasContentLength = true;
-                default -> { }
-            }
-        }
-        if (!contentType.equals("video/x-flv") || !bodyChunked || hasContentLength) {
-            rules.violate(Violation.RESPONSE_HEADERS);
-        }
-        state = State.STREAMING;
-    }
-
-    @Override
-    public void onHeader(int flags) {
-        rules.onHeader(flags);
-    }
-
-    @Override
-    public void onTag(int type, long timestamp, byte[] body, int offset, int length) {
-        MediaInfo info = rules.onTag(type, timestamp, body, offset, length);
-        if (info == null || info.sequenceHeader()) return;
-        if (info.keyframe() && firstKeyframeNanos == 0) {
-            firstKeyframeNanos = readNanos;
-            loop.stats.firstKeyframe.record((readNanos - connectStartNanos) / 1000);
-        }
-        long id = SendLog.readId(body, offset, length);
-        long sentAt = loop.sendLog.sentAt(id);
-        if (sentAt == 0) return;
-        if (id <= lastId) rules.violate(Violation.TAG_OUT_OF_ORDER);
-        // Every media tag big enough carries the next id, so a gap means the server dropped tags.
-        if (lastId != 0 && id > lastId + 1) skips++;
-        lastId = Math.max(lastId, id);
-        // Tags sent before this player connected came from the GOP cache: their delay is not latency.
-        if (sentAt >= connectStartNanos && loop.schedule.measuring(readNanos)) {
-            (slow ? loop.stats.slowLatency : loop.stats.latency).record((readNanos - sentAt) / 1000);
-        }
-    }
-
-    private void fail(String reason) {
-        failure = reason;
-        state = State.FAILED;
-        close();
-    }
-
-    private void closedByServer() {
-        if (state == State.STREAMING) {
-            state = State.CLOSED_BY_SERVER;
-            close();
-        } else {
-            fail("closed before the response");
-        }
-    }
-
-    private void abort(Violation violation) {
-        rules.violate(violation);
-        state = State.ABORTED;
-        close();
+        received(buffer.array(), n, now);
     }
 }

@@ -2,7 +2,6 @@ package io.streamlet.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
@@ -22,8 +21,6 @@ final class PlayerLoop implements Runnable {
     final SendLog sendLog;
     final Schedule schedule;
     final long slowBytesPerSecond;
-    private final InetSocketAddress server;
-    private final byte[] request;
     private final int totalPlayers;
     private final List<Player> players = new ArrayList<>();
     private final PriorityQueue<Throttled> throttled = new PriorityQueue<>(Comparator.comparingLong(Throttled::until));
@@ -32,19 +29,16 @@ final class PlayerLoop implements Runnable {
 
     private record Throttled(Player player, long until) {}
 
-    PlayerLoop(InetSocketAddress server, byte[] request, int totalPlayers, Schedule schedule, SendLog sendLog,
-            long slowBytesPerSecond) {
-        this.server = server;
-        this.request = request;
+    PlayerLoop(int totalPlayers, Schedule schedule, SendLog sendLog, long slowBytesPerSecond) {
         this.totalPlayers = totalPlayers;
         this.schedule = schedule;
         this.sendLog = sendLog;
         this.slowBytesPerSecond = slowBytesPerSecond;
     }
 
-    /** Adds a player, before {@link #run}; players must be added in increasing index order. */
-    void add(int index, boolean slow) {
-        players.add(new Player(index, slow, this));
+    /** Adds a player made for this loop, before {@link #run}; players must be added in increasing index order. */
+    void add(Player player) {
+        players.add(player);
     }
 
     /** The players, for the report once the loop has ended. */
@@ -82,7 +76,7 @@ final class PlayerLoop implements Runnable {
 
     private void openDuePlayers(long now) {
         while (opened < players.size() && schedule.openAt(players.get(opened).index, totalPlayers) <= now) {
-            players.get(opened++).open(server, request, now);
+            players.get(opened++).open(now);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.streamlet.bench;
 
-/** A rule of shared/DESIGN.md ("What a new HTTP-FLV player must receive") that a player saw broken. */
+/** A rule of shared/DESIGN.md ("What a new HTTP-FLV player must receive", RTMP alike) that a player saw broken. */
 enum Violation {
     /** Content-Type is not video/x-flv, or the HTTP/1.1 body is not chunked. */
     RESPONSE_HEADERS("response_headers"),
@@ -18,7 +18,9 @@ enum Violation {
     /** A stamped tag arrived twice, or after one the publisher sent later. */
     TAG_OUT_OF_ORDER("tag_out_of_order"),
     /** An audio or video tag too short for its codec header. */
-    MALFORMED_MEDIA_TAG("malformed_media_tag");
+    MALFORMED_MEDIA_TAG("malformed_media_tag"),
+    /** An RTMP player's server broke the chunk stream or the commands after the play started. */
+    RTMP_PROTOCOL("rtmp_protocol");
 
     final String key;
 
