@@ -40,7 +40,7 @@ class AccessPolicyTest {
 
     private AccessPolicy policy(Map<String, String> knobs) {
         Map<String, String> all = new HashMap<>(knobs);
-        all.putIfAbsent("streamlet.hooks.timeout", "300ms");
+        all.putIfAbsent("streamlet.hooks.timeout", "1s"); // short for the hang cases, long enough for a cold client on a busy machine
         policy = new AccessPolicy(AuthConfig.read(new ConfigReader(all::get)), metrics,
                 Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
         return policy;

@@ -8,14 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlet.auth.UrlSigner;
+import io.streamlet.flv.MediaInfo;
 import io.streamlet.live.StreamKey;
+import io.streamlet.rtmp.MessageType;
+import io.streamlet.rtmp.RtmpMessage;
 import io.streamlet.testing.ExternalTools;
 import io.streamlet.testing.ExternalTools.Result;
+import io.streamlet.testing.RtmpTestPlayer;
+import io.streamlet.testing.RtmpTestPublisher;
+import io.streamlet.testing.SyntheticMedia;
 import io.streamlet.testing.WebContainer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -135,6 +142,37 @@ class RtmpPlayIT {
                 assertTrue(allowed.output().contains("codec_name=h264"), allowed.output());
             } finally {
                 stop(publisher);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void aPlayerGetsSrsStatusesHeadersFirstAKeyframeAndTimestampsFromZero(WebContainer.Kind container) throws Exception {
+        try (WebContainer server = container.start(Map.of());
+                RtmpTestPublisher publisher = RtmpTestPublisher.publish("127.0.0.1", server.rtmpPort(), "live", "own")) {
+            SyntheticMedia.sendHeaders(publisher);
+            SyntheticMedia.sendFrames(publisher, 5_000, 0, 45, 300); // starts at 5 s: players must see 0
+            try (RtmpTestPlayer player = RtmpTestPlayer.play("rtmp://127.0.0.1:" + server.rtmpPort() + "/live/own")) {
+                assertEquals(List.of("NetStream.Play.Reset", "NetStream.Play.Start"), player.awaitStatus("NetStream.Play.Start"));
+                SyntheticMedia.sendFrames(publisher, 5_000, 45, 60, 300);
+                List<RtmpMessage> got = player.awaitMedia(20, Duration.ofSeconds(10));
+                List<String> data = got.stream().filter(m -> m.type() == MessageType.DATA_AMF0).map(RtmpTestPlayer::dataName).toList();
+                assertEquals(List.of("|RtmpSampleAccess", "onStatus", "onMetaData"), data.subList(0, 3), "SRS's order: " + data);
+                List<RtmpMessage> av = got.stream().filter(m -> m.type() == MessageType.AUDIO || m.type() == MessageType.VIDEO).toList();
+                assertTrue(MediaInfo.video(av.get(0).payload()).sequenceHeader() || MediaInfo.audio(av.get(0).payload()).sequenceHeader(),
+                        "sequence headers first");
+                RtmpMessage firstFrame = av.stream().filter(m -> m.type() == MessageType.VIDEO
+                        && !MediaInfo.video(m.payload()).sequenceHeader()).findFirst().orElseThrow();
+                assertTrue(MediaInfo.video(firstFrame.payload()).keyframe(), "video starts at a keyframe");
+                assertEquals(0, av.get(0).timestamp(), "timestamps start at 0");
+                for (int i = 1; i < av.size(); i++) {
+                    assertTrue(av.get(i).timestamp() >= av.get(i - 1).timestamp(), "timestamps never go back at " + i);
+                }
+                assertTrue(got.stream().allMatch(m -> m.streamId() == player.streamId()), "media on the played stream");
+
+                publisher.close(); // unpublish: the player is told, then the connection ends
+                player.awaitStatus("NetStream.Play.UnpublishNotify", Duration.ofSeconds(10));
             }
         }
     }

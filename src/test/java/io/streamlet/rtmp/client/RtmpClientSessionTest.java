@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamlet.StreamletConfig;
 import io.streamlet.amf.Amf0;
 import io.streamlet.auth.AccessPolicy;
-import io.streamlet.ingest.PublishSession;
+import io.streamlet.auth.Decision;
+import io.streamlet.ingest.RtmpSession;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
+import io.streamlet.metrics.Metrics;
 import io.streamlet.rtmp.ChunkDecoder;
 import io.streamlet.rtmp.ChunkEncoder;
 import io.streamlet.rtmp.Command;
@@ -25,12 +26,15 @@ import io.streamlet.rtmp.RtmpProtocolException;
 import io.streamlet.rtmp.client.RtmpClientException.Reason;
 import io.streamlet.rtmp.client.RtmpClientSession.Role;
 import io.streamlet.rtmp.client.RtmpClientSession.State;
+import io.streamlet.server.StreamletConfig;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -273,12 +277,12 @@ class RtmpClientSessionTest {
 
     /** Both state machines on bytes: this client publishing to Streamlet's own server session. */
     @Test
-    void publishesToStreamletsPublishSession() throws Exception {
+    void publishesToStreamletsRtmpSession() throws Exception {
         StreamletConfig config = StreamletConfig.load(name -> null);
-        SourceRegistry registry = new SourceRegistry(config);
-        AccessPolicy access = new AccessPolicy(config, registry.metrics(), Clock.systemUTC());
+        SourceRegistry registry = new SourceRegistry(config.live());
+        AccessPolicy access = new AccessPolicy(config.auth(), new Metrics(), Clock.systemUTC());
         List<RtmpMessage> toClient = new ArrayList<>();
-        PublishSession server = new PublishSession("s1", "127.0.0.1", config, registry, access, new PublishSession.Peer() {
+        RtmpSession server = new RtmpSession("s1", "127.0.0.1", config.rtmp(), registry, access, new RtmpSession.Peer() {
             @Override
             public void send(RtmpMessage message) {
                 toClient.add(message);
@@ -292,6 +296,16 @@ class RtmpClientSessionTest {
             @Override
             public void abort(String reason) {
                 throw new AssertionError("server aborted: " + reason);
+            }
+
+            @Override
+            public void await(CompletableFuture<Decision> decision, Consumer<Decision> then) {
+                then.accept(decision.join()); // no hooks: decided at once
+            }
+
+            @Override
+            public void play(LiveSource source, int streamId) {
+                throw new AssertionError("a publisher does not play");
             }
         });
         RtmpClientSession client = new RtmpClientSession(URL, Role.PUBLISH, OPTIONS, wire, wire);
