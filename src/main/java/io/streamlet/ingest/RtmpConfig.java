@@ -21,7 +21,7 @@ public record RtmpConfig(
                 r.string("streamlet.rtmp.host", "0.0.0.0"),
                 r.integer("streamlet.rtmp.port", 1935, 0, 65535),
                 r.bool("streamlet.rtmp.failOnBindError", true),
-                r.integer("streamlet.rtmp.maxConnections", 256, 1, 100_000),
+                r.integer("streamlet.rtmp.maxConnections", 10_000, 1, 1_000_000),
                 (int) r.size("streamlet.rtmp.outChunkSize", 60000, 128, 16 * 1024 * 1024),
                 (int) r.size("streamlet.rtmp.maxMessageSize", 8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
                 (int) r.size("streamlet.rtmp.ackWindow", 2_500_000, 1024, Integer.MAX_VALUE),
