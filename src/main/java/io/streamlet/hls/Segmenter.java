@@ -83,7 +83,8 @@ public final class Segmenter {
     /**
      * Takes the next configuration or frame, in decode order.
      * @throws IllegalArgumentException media the muxers cannot read (a truncated NAL unit, a broken
-     *     configuration record); the segment that would hold it is dropped, and the next is a discontinuity
+     *     configuration record), found when its segment is muxed: that segment is dropped with the frame that
+     *     closed it, and the next segment is a discontinuity
      */
     public void accept(Media media) {
         if (media instanceof CodecConfig config) {
@@ -115,15 +116,15 @@ public final class Segmenter {
         boolean video = config.kind() == Media.Kind.VIDEO;
         CodecConfig old = video ? videoConfig : audioConfig;
         if (old != null && old.codec().equals(config.codec()) && Arrays.equals(old.record(), config.record())) return;
-        if (video) {
-            videoConfig = config;
-        } else {
-            audioConfig = config;
-        }
         if (writer != null || open) { // the tracks change under segments already made
             finish();
             writer = null;
             discontinuity = true;
+        }
+        if (video) {
+            videoConfig = config;
+        } else {
+            audioConfig = config;
         }
     }
 

@@ -13,6 +13,8 @@ import java.util.List;
  */
 final class TsSegmentWriter implements SegmentWriter {
     private static final int MS_TO_90KHZ = 90;
+    /** How much audio one PES packet holds at most; the PCR must come at least every 100 ms (2.7.2). */
+    private static final long MAX_AUDIO_PES_MS = 80;
 
     private final TsMuxer muxer;
     private final AnnexB annexB;
@@ -45,13 +47,25 @@ final class TsSegmentWriter implements SegmentWriter {
         for (MediaFrame f : frames) size += f.data().length;
         ByteArrayOutputStream out = new ByteArrayOutputStream(size + size / 16 + 2 * TsMuxer.PACKET_SIZE);
         muxer.writeTables(out);
-        for (MediaFrame f : frames) {
+        ByteArrayOutputStream audio = new ByteArrayOutputStream();
+        for (int i = 0; i < frames.size(); i++) {
+            MediaFrame f = frames.get(i);
             long dts = f.dts() * MS_TO_90KHZ;
             if (f.kind() == Media.Kind.VIDEO) {
                 muxer.writeVideo(out, dts, dts + (long) f.cts() * MS_TO_90KHZ, f.keyframe(), annexB.accessUnit(f.data(), f.keyframe()));
-            } else {
-                muxer.writeAudio(out, dts, adts != null ? adts.frame(f.data()) : f.data());
+                continue;
             }
+            // Audio frames in a row share a PES packet (a PES header and a packet's padding per 20 ms frame would
+            // add half again to an audio-only stream), as long as the PCR they may carry stays frequent enough.
+            audio.reset();
+            int next = i;
+            do {
+                MediaFrame a = frames.get(next++);
+                audio.writeBytes(adts != null ? adts.frame(a.data()) : a.data());
+            } while (next < frames.size() && frames.get(next).kind() == Media.Kind.AUDIO
+                    && frames.get(next).dts() - f.dts() < MAX_AUDIO_PES_MS);
+            muxer.writeAudio(out, dts, audio.toByteArray());
+            i = next - 1;
         }
         return out.toByteArray();
     }

@@ -22,7 +22,7 @@ import java.util.Map;
  * a keyframe every 30 frames) with {@code hvcC} built from the VPS/SPS/PPS or {@code av1C} from the
  * sequence header OBU; Opus audio of a sine tone (20 ms packets) with its ID header ({@code OpusHead}).
  *
- * {@link #flvTags} gives H.264 with AAC or MP3 as tags of ffmpeg's FLV muxer.
+ * <p>{@link #flvTags} gives H.264 with AAC or MP3 as tags of ffmpeg's FLV muxer.
  *
  * <p>ffmpeg writes a raw bitstream (HEVC Annex B, AV1 low-overhead OBUs) or Ogg for Opus; it is kept in
  * the build directory, so only the first run of a build encodes.
