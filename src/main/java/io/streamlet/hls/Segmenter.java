@@ -185,9 +185,10 @@ public final class Segmenter {
         frames.clear();
         open = false;
         segmentBytes = 0;
+        SegmentWriter current;
         byte[] data;
         try {
-            SegmentWriter current = writer();
+            current = writer();
             data = current.write(segmentFrames.stream().filter(writerTracks::contains).toList());
         } catch (IllegalArgumentException e) {
             writer = null;
@@ -195,7 +196,7 @@ public final class Segmenter {
             throw e;
         }
         Segment segment = new Segment(nextSequence++, data, segmentStart, Math.max(0, endDts - segmentStart),
-                discontinuity, cutAtLimit, writer.init());
+                discontinuity, cutAtLimit, current.init());
         discontinuity = false;
         sink.accept(segment);
     }
