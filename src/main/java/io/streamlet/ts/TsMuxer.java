@@ -6,7 +6,7 @@ import java.io.ByteArrayOutputStream;
  * An MPEG-2 transport stream muxer (ISO/IEC 13818-1) for one program of at most one video and one audio
  * stream, as HLS segments carry them. It writes 188-byte packets into the caller's buffer: the PAT and
  * PMT ({@link #writeTables}, at the start of every segment), and one PES packet per video access unit or
- * audio frame, with PTS/DTS, a PCR on the PCR stream (the video, or the audio when there is no video),
+ * run of audio frames, with PTS/DTS, a PCR on the PCR stream (the video, or the audio when there is no video),
  * the random access indicator on keyframes, and a continuity counter per PID that carries on from one
  * segment to the next.
  *
@@ -102,7 +102,10 @@ public final class TsMuxer {
         videoCounter = writePes(out, VIDEO_PID, videoCounter, pesHeader, accessUnit, keyframe, dts);
     }
 
-    /** One audio frame (ADTS for AAC, see {@link Adts}; an MP3 frame as it is); {@code pts} in 90 kHz units. */
+    /**
+     * Audio frames, one or more in a row (ADTS for AAC, see {@link Adts}; MP3 frames as they are); {@code pts}
+     * of the first in 90 kHz units.
+     */
     public void writeAudio(ByteArrayOutputStream out, long pts, byte[] frame) {
         if (audio == null) throw new IllegalStateException("this program has no audio stream");
         byte[] pesHeader = pesHeader(AUDIO_STREAM_ID, pts, pts, frame.length);
