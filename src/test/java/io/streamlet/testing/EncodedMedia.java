@@ -1,5 +1,6 @@
 package io.streamlet.testing;
 
+import io.streamlet.flv.FlvReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -20,6 +21,8 @@ import java.util.Map;
  * codec configuration that MP4 and Enhanced RTMP put first: HEVC or AV1 video of {@code testsrc2} (30 fps,
  * a keyframe every 30 frames) with {@code hvcC} built from the VPS/SPS/PPS or {@code av1C} from the
  * sequence header OBU; Opus audio of a sine tone (20 ms packets) with its ID header ({@code OpusHead}).
+ *
+ * <p>{@link #flvTags} gives H.264 with AAC or MP3 as tags of ffmpeg's FLV muxer.
  *
  * <p>ffmpeg writes a raw bitstream (HEVC Annex B, AV1 low-overhead OBUs) or Ogg for Opus; it is kept in
  * the build directory, so only the first run of a build encodes.
@@ -93,7 +96,10 @@ public final class EncodedMedia {
         String name = codec.name().toLowerCase(Locale.ROOT) + "-" + variant + "." + codec.format;
         EncodedMedia media = ENCODED.get(name);
         if (media == null) {
-            byte[] encoded = Files.readAllBytes(encode(codec, name, input));
+            List<String> arguments = new ArrayList<>(input);
+            arguments.addAll(codec.encoderOptions);
+            arguments.addAll(List.of("-f", codec.format));
+            byte[] encoded = Files.readAllBytes(encode(name, arguments));
             media = switch (codec) {
                 case HEVC -> parseHevc(encoded);
                 case AV1 -> parseAv1(encoded);
@@ -104,16 +110,49 @@ public final class EncodedMedia {
         return media;
     }
 
-    private static Path encode(Codec codec, String name, List<String> input) throws IOException, InterruptedException {
+    /**
+     * H.264 ({@code libx264}, B-frames, a keyframe every second) and/or AAC or MP3 as ffmpeg's FLV muxer writes
+     * them, {@code seconds} long: the tags an encoder publishes over RTMP (script data included), encoded on
+     * first use. A 640x360 {@code testsrc2} at 30 fps; a 440 Hz tone, 44.1 kHz stereo.
+     *
+     * @param audioEncoder {@code aac}, {@code libmp3lame}, or null for none; {@code video} false for none
+     */
+    public static List<FlvCollector.Tag> flvTags(boolean video, String audioEncoder, int seconds)
+            throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>();
+        if (video) arguments.addAll(List.of("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=" + VIDEO_FRAME_RATE));
+        if (audioEncoder != null) arguments.addAll(List.of("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"));
+        arguments.addAll(List.of("-t", String.valueOf(seconds)));
+        if (video) {
+            arguments.addAll(List.of("-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "30", "-keyint_min", "30",
+                    "-sc_threshold", "0", "-pix_fmt", "yuv420p"));
+        }
+        if (audioEncoder != null) arguments.addAll(List.of("-c:a", audioEncoder, "-ac", "2", "-b:a", "128k"));
+        arguments.addAll(List.of("-f", "flv"));
+        String name = "h264-" + video + "-" + audioEncoder + "-" + seconds + "s.flv";
+        FlvCollector collector = new FlvCollector();
+        byte[] flv;
+        synchronized (EncodedMedia.class) {
+            flv = Files.readAllBytes(encode(name, arguments));
+        }
+        try {
+            collector.feed(flv, 0, flv.length);
+        } catch (FlvReader.FlvFormatException e) {
+            throw new IOException("ffmpeg wrote a malformed " + name, e);
+        }
+        return collector.tags;
+    }
+
+    /** Runs ffmpeg with {@code arguments} (inputs, encoders, {@code -f} format) into {@code name} in the cache. */
+    private static Path encode(String name, List<String> arguments) throws IOException, InterruptedException {
         Path cached = cacheDirectory().resolve(name);
         if (Files.exists(cached)) return cached;
         String ffmpeg = ExternalTools.require("ffmpeg", "ffmpeg");
         Files.createDirectories(cached.getParent());
         Path partial = Files.createTempFile(cached.getParent(), name, ".part");
         List<String> command = new ArrayList<>(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-y"));
-        command.addAll(input);
-        command.addAll(codec.encoderOptions);
-        command.addAll(List.of("-f", codec.format, partial.toString()));
+        command.addAll(arguments);
+        command.add(partial.toString());
         ExternalTools.Result result = ExternalTools.run(command, 120);
         if (result.exitCode() != 0) throw new IOException("ffmpeg failed to encode " + name + ": " + result.output());
         return Files.move(partial, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
