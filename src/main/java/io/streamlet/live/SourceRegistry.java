@@ -3,7 +3,9 @@ package io.streamlet.live;
 import io.streamlet.OwnedThreads;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,10 +23,24 @@ import org.slf4j.LoggerFactory;
  * is not refused as "busy" by its own dead connection).
  */
 public final class SourceRegistry implements AutoCloseable {
+
+    /**
+     * What is told of sources coming and going: the sinks that are not players (HLS, recording, forwards,
+     * a cluster directory) attach here. Called on the publisher's thread (or the closing one); return quickly.
+     */
+    public interface Listener {
+        /** A source was mounted: its first publish was accepted (not a republish within the grace window). */
+        void onMounted(LiveSource source);
+
+        /** A source ended: its players get the end of their stream. */
+        void onEnded(LiveSource source);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(SourceRegistry.class);
 
     private final LiveConfig config;
     private final ConcurrentHashMap<StreamKey, LiveSource> sources = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final long stalePublisherNanos;
     private final OwnedThreads graceThread = new OwnedThreads("streamlet-republish-grace-");
     /** Ends sources whose grace window passed; only when there is a window. */
@@ -47,10 +63,12 @@ public final class SourceRegistry implements AutoCloseable {
      */
     public Publication publish(StreamKey key, String publisherId, Runnable disconnect) throws StreamBusyException {
         Publication[] started = new Publication[1];
+        boolean[] mounted = new boolean[1];
         String[] busyWith = new String[1];
         sources.compute(key, (k, source) -> {
             if (source == null) {
                 source = new LiveSource(k, config, this::onPublisherGone);
+                mounted[0] = true;
                 log.info("[{}] stream {} published", publisherId, k);
             } else if (source.publisherId() == null) {
                 log.info("[{}] stream {} republished within the grace window", publisherId, k);
@@ -64,6 +82,7 @@ public final class SourceRegistry implements AutoCloseable {
             return source;
         });
         if (started[0] == null) throw new StreamBusyException(key, busyWith[0]);
+        if (mounted[0]) listeners.forEach(l -> l.onMounted(started[0].source()));
         return started[0];
     }
 
@@ -124,9 +143,15 @@ public final class SourceRegistry implements AutoCloseable {
         if (removed[0]) ended(source);
     }
 
+    /** Tells {@code listener} of every source mounted and ended from now on. */
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
     private void ended(LiveSource source) {
         log.info("stream {} unpublished after {} tags, {} bytes", source.key(), source.tagsIn(), source.bytesIn());
         source.end();
+        listeners.forEach(l -> l.onEnded(source));
     }
 
     private void unmount(LiveSource source) {
