@@ -19,6 +19,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code GET /{app}/{stream}.flv} (SRS's default mount) as one endless HTTP-FLV response, or as
@@ -27,7 +29,10 @@ import java.io.IOException;
  * through a {@link ServletTransport} when there are some and the client can take them.
  */
 public final class FlvStreamServlet extends HttpServlet {
+    private static final Logger log = LoggerFactory.getLogger(FlvStreamServlet.class);
     static final String CONTENT_TYPE = "video/x-flv";
+    /** The context attribute under which a container offers Jakarta WebSocket (the spec's name). */
+    private static final String WEBSOCKET_CONTAINER = "jakarta.websocket.server.ServerContainer";
     static final Player.Kind KIND = new Player.Kind("http-flv", "flv-play", Metrics.Protocol.HTTP_FLV);
 
     private transient SourceRegistry registry;
@@ -53,7 +58,15 @@ public final class FlvStreamServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         LiveSource source = findSource(req, resp);
         if (source == null) return;
-        if (FlvWebSocket.isUpgrade(req)) {
+        if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+            if (req.getServletContext().getAttribute(WEBSOCKET_CONTAINER) == null) {
+                // No Jakarta WebSocket in this container (a Jetty without its ee10-websocket-jakarta module): the
+                // websocket package must not even be loaded then, its API classes are missing.
+                log.warn("WebSocket-FLV request for {} refused: this container has no WebSocket support"
+                        + " (Jetty: enable the ee10-websocket-jakarta module)", source.key());
+                resp.sendError(HttpServletResponse.SC_NOT_IMPLEMENTED, "WebSocket is not available in this container");
+                return;
+            }
             AccessRequest authorized = req.getAttribute(AuthFilter.AUTHORIZED_PLAY) instanceof AccessRequest a ? a : null;
             Runnable onEnd = authorized == null ? () -> {} : () -> access.playEnded(authorized);
             if (FlvWebSocket.upgrade(req, resp, playerId(req), source, players, onEnd)) {

@@ -24,14 +24,9 @@ public final class FlvWebSocket {
 
     private FlvWebSocket() {}
 
-    /** Whether {@code req} asks for a WebSocket. */
-    public static boolean isUpgrade(HttpServletRequest req) {
-        return "websocket".equalsIgnoreCase(req.getHeader("Upgrade"));
-    }
-
     /**
-     * Upgrades {@code req} to a WebSocket-FLV player of {@code source}, or answers 501 when the container has
-     * no WebSocket support.
+     * Upgrades {@code req} to a WebSocket-FLV player of {@code source}. The caller checked that the container
+     * offers Jakarta WebSocket (without it, this class cannot even load).
      *
      * @param onEnd runs once when the session ends (the on_stop hooks)
      * @return true if upgraded
@@ -39,12 +34,6 @@ public final class FlvWebSocket {
     public static boolean upgrade(HttpServletRequest req, HttpServletResponse resp, String playerId, LiveSource source,
             Players players, Runnable onEnd) throws IOException {
         ServerContainer container = (ServerContainer) req.getServletContext().getAttribute(CONTAINER);
-        if (container == null) {
-            log.warn("[{}] WebSocket-FLV request for {} refused: this container has no WebSocket support"
-                    + " (Jetty: enable the ee10-websocket-jakarta module)", playerId, source.key());
-            resp.sendError(HttpServletResponse.SC_NOT_IMPLEMENTED, "WebSocket is not available in this container");
-            return false;
-        }
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
         String url = req.getRequestURL().toString().replaceFirst("^http", "ws");
         Endpoint endpoint = new FlvWebSocketEndpoint(playerId, req.getRemoteAddr(), remote, url, source, players, onEnd);
