@@ -106,7 +106,8 @@ jetty_home=$bench_dir/jetty-home-$jetty_version
 if [ ! -f "$jetty_home/start.jar" ]; then
   log "fetching jetty-home $jetty_version"
   mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
-      -Dartifact="org.eclipse.jetty:jetty-home:$jetty_version:tar.gz" -DoutputDirectory="$bench_dir" >&2
+      -Dartifact="org.eclipse.jetty:jetty-home:$jetty_version:tar.gz" -DoutputDirectory="$bench_dir" \
+      -Dmdep.markersDirectory="$bench_dir/.unpack-markers" >&2 # not the build's markers: they say DistributionIT unpacked it elsewhere
 fi
 jetty_base=$bench_dir/jetty-base-$jetty_version
 if [ ! -d "$jetty_base/start.d" ]; then
