@@ -47,8 +47,13 @@ public final class Player implements LiveCursor.Listener, Client {
     private static final Logger log = LoggerFactory.getLogger(Player.class);
     private static final long WRITER_EXIT_WAIT_MS = 100;
 
-    /** The protocol a transport speaks, as the API and /metrics name it. */
-    public record Kind(String protocol, String type, Metrics.Protocol metric) {}
+    /**
+     * The protocol a transport speaks, as the API and /metrics name it.
+     *
+     * @param countsConnection whether a player of this kind is a connection of its own for /metrics (HTTP);
+     *     false where the transport's connection was counted when it was accepted (RTMP)
+     */
+    public record Kind(String protocol, String type, Metrics.Protocol metric, boolean countsConnection) {}
 
     /** Where a player is in its life; see the class comment. */
     public enum State { OPEN, CLOSING, CLOSED }

@@ -56,7 +56,7 @@ public final class Players implements AutoCloseable {
     public Player start(String id, String ip, String remote, String url, Player.Kind kind, LiveSource source,
             Function<LiveCursor, StreamEncoder> encoder, Transport transport) {
         Player player = new Player(id, ip, remote, url, kind, source, encoder, transport, this, metrics);
-        metrics.connectionOpened(kind.metric());
+        if (kind.countsConnection()) metrics.connectionOpened(kind.metric());
         byId.put(id, player);
         log.info("[{}] {} player of {} from {} started", id, kind.protocol(), source.key(), remote);
         player.start();

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RtmpConnection implements Client {
     private static final Logger log = LoggerFactory.getLogger(RtmpConnection.class);
-    static final Player.Kind KIND = new Player.Kind("rtmp", "rtmp-play", Metrics.Protocol.RTMP);
+    static final Player.Kind KIND = new Player.Kind("rtmp", "rtmp-play", Metrics.Protocol.RTMP, false);
 
     enum State { C0C1, C2, COMMANDS, AWAITING_DECISION, PLAYING, CLOSED }
 

@@ -33,7 +33,7 @@ public final class FlvStreamServlet extends HttpServlet {
     static final String CONTENT_TYPE = "video/x-flv";
     /** The context attribute under which a container offers Jakarta WebSocket (the spec's name). */
     private static final String WEBSOCKET_CONTAINER = "jakarta.websocket.server.ServerContainer";
-    static final Player.Kind KIND = new Player.Kind("http-flv", "flv-play", Metrics.Protocol.HTTP_FLV);
+    static final Player.Kind KIND = new Player.Kind("http-flv", "flv-play", Metrics.Protocol.HTTP_FLV, true);
 
     private transient SourceRegistry registry;
     private transient Players players;

@@ -16,7 +16,7 @@ import jakarta.websocket.Session;
  * by {@link FlvWebSocket#upgrade}.
  */
 public final class FlvWebSocketEndpoint extends Endpoint {
-    static final Player.Kind KIND = new Player.Kind("ws-flv", "flv-play", Metrics.Protocol.WS_FLV);
+    static final Player.Kind KIND = new Player.Kind("ws-flv", "flv-play", Metrics.Protocol.WS_FLV, true);
 
     private final String id;
     private final String ip;
