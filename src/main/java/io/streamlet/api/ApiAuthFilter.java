@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +28,11 @@ public final class ApiAuthFilter extends HttpFilter {
 
     /** The expected {@code Authorization} header's bytes, or null when authentication is off. */
     private transient byte[] expected;
+    private transient ApiEnvelope envelope;
 
     @Override
     public void init() {
+        envelope = ApiEnvelope.of(getServletContext());
         StreamletConfig config = ServerState.of(getServletContext()).config();
         if (config.apiUsername() != null) {
             String credentials = config.apiUsername() + ":" + config.apiPassword().value();
@@ -52,8 +53,8 @@ public final class ApiAuthFilter extends HttpFilter {
         resp.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
-        JSON.writeValue(resp.getOutputStream(), Map.of("code", HttpServletResponse.SC_UNAUTHORIZED,
-                "message", "authentication required"));
+        JSON.writeValue(resp.getOutputStream(), envelope.error(JSON, HttpServletResponse.SC_UNAUTHORIZED,
+                "authentication required"));
     }
 
     private boolean authorized(String header) {

@@ -37,6 +37,11 @@ public final class ServerState {
         return runtime.registry();
     }
 
+    /** SRS's {@code server_id}: what the hooks send as {@code server_id} and the API as {@code server}. */
+    public String serverId() {
+        return runtime.access().serverId();
+    }
+
     public Metrics metrics() {
         return runtime.registry().metrics();
     }
