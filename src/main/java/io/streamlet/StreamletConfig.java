@@ -2,6 +2,7 @@ package io.streamlet;
 
 import io.streamlet.auth.IpRange;
 import io.streamlet.auth.Secret;
+import io.streamlet.config.KnobNames;
 import io.streamlet.servlet.FlvMount;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,9 +15,9 @@ import java.util.function.Function;
  * Every knob of the server, parsed and validated once at start.
  *
  * <p>Each knob has a name such as {@code streamlet.rtmp.port}. Its value comes from, in order of
- * precedence: the JVM system property of that name, the environment variable of that name upper-cased
- * with dots as underscores ({@code STREAMLET_RTMP_PORT}), the {@code web.xml} context parameter of that
- * name, and last the default here. A bad value fails {@link #load} with a message naming the knob.
+ * precedence: the JVM system property of that name, the environment variable of that name in upper snake
+ * case ({@code STREAMLET_RTMP_PORT}, {@code STREAMLET_AUTH_PLAY_SECRET}), the {@code web.xml} context
+ * parameter of that name, and last the default here (see {@link KnobNames}). A bad value fails {@link #load} with a message naming the knob.
  *
  * <p>Durations take {@code ms}, {@code s} or {@code m} suffixes (a bare number is milliseconds); sizes
  * take {@code KiB}, {@code MiB} or {@code GiB} (a bare number is bytes).
@@ -82,14 +83,12 @@ public record StreamletConfig(
     /** Where a knob's raw value comes from (context parameters, properties, environment). */
     @FunctionalInterface
     public interface Source extends Function<String, String> {
-        /** System property, then environment variable, then {@code contextParams}. */
-        static Source layered(Function<String, String> contextParams) {
-            return name -> {
-                String v = System.getProperty(name);
-                if (v == null) v = System.getenv(name.toUpperCase(Locale.ROOT).replace('.', '_'));
-                if (v == null) v = contextParams.apply(name);
-                return v == null || v.isBlank() ? null : v.trim();
-            };
+        /**
+         * System property, then environment variable, then {@code contextParams}; the returned source records
+         * the names asked for, to find the settings that no knob reads ({@link KnobNames#unknownNames}).
+         */
+        static KnobNames layered(Function<String, String> contextParams) {
+            return new KnobNames(contextParams);
         }
     }
 

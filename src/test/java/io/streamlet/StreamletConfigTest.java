@@ -79,7 +79,7 @@ class StreamletConfigTest {
     void systemPropertyBeatsEnvironmentBeatsContextParameterBeatsDefault() {
         // The environment cannot be set from Java: PATH stands in for an environment variable that is set.
         Map<String, String> contextParams = Map.of("path", "from-web.xml", "streamlet.rtmp.port", "1936");
-        StreamletConfig.Source layered = StreamletConfig.Source.layered(contextParams::get);
+        var layered = StreamletConfig.Source.layered(contextParams::get);
         assertEquals(System.getenv("PATH"), layered.apply("path"), "environment (PATH) over context parameter");
         assertEquals("1936", layered.apply("streamlet.rtmp.port"), "context parameter when nothing else is set");
         assertEquals(null, layered.apply("streamlet.rtmp.host"), "unset: the default applies");
@@ -88,7 +88,7 @@ class StreamletConfigTest {
         System.setProperty(property, " from-property ");
         System.setProperty("path", "property-over-env");
         try {
-            StreamletConfig.Source withProperty = StreamletConfig.Source.layered(Map.of(property, "from-web.xml")::get);
+            var withProperty = StreamletConfig.Source.layered(Map.of(property, "from-web.xml")::get);
             assertEquals("from-property", withProperty.apply(property), "system property over context parameter, trimmed");
             assertEquals("property-over-env", withProperty.apply("path"), "system property over environment");
         } finally {

@@ -2,6 +2,8 @@ package io.streamlet.servlet;
 
 import io.streamlet.StreamletConfig;
 import io.streamlet.auth.AccessPolicy;
+import io.streamlet.config.KnobNames;
+import io.streamlet.config.StartupReport;
 import io.streamlet.ingest.RtmpServer;
 import io.streamlet.live.SourceRegistry;
 import jakarta.servlet.ServletContext;
@@ -9,6 +11,7 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Collections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +50,9 @@ public final class StreamletListener implements ServletContextListener {
 
     private static void start(ServletContext context) {
         // A bad value throws here with a message naming the knob.
-        StreamletConfig config = StreamletConfig.load(StreamletConfig.Source.layered(context::getInitParameter));
+        KnobNames knobs = StreamletConfig.Source.layered(context::getInitParameter);
+        StreamletConfig config = StreamletConfig.load(knobs);
+        StartupReport.log(contextName(context), config, knobs, Collections.list(context.getInitParameterNames()));
         SourceRegistry registry = new SourceRegistry(config);
         Players players = new Players(config.fanoutThreads(), config.playerStallTimeoutMs(), config.writeBatchBytes());
         AccessPolicy access = new AccessPolicy(config, registry.metrics(), Clock.systemUTC());

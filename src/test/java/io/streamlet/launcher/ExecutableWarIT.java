@@ -65,11 +65,15 @@ class ExecutableWarIT {
         int httpPort = StandaloneContainer.freePort();
         int rtmpPort = StandaloneContainer.freePort();
         long startedAt = System.nanoTime();
-        server = javaJar(List.of("-Dstreamlet.rtmp.port=" + rtmpPort), "--http-host=127.0.0.1", "--http-port=" + httpPort)
-                .redirectOutput(log.toFile()).start();
+        // A misspelt knob is not silently ignored.
+        server = javaJar(List.of("-Dstreamlet.rtmp.port=" + rtmpPort, "-Dstreamlet.rtmp.idleTimout=5s"),
+                "--http-host=127.0.0.1", "--http-port=" + httpPort).redirectOutput(log.toFile()).start();
         assertTrue(awaitLog("Streamlet serves http://127.0.0.1:" + httpPort + "/"), "no start line:\n" + log());
         System.out.printf("java -jar streamlet.war served after %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
         assertTrue(log().contains("Streamlet started in /: RTMP on 0.0.0.0:" + rtmpPort), log());
+        assertTrue(log().contains("Streamlet access control in /: publish: open; play: open; API and /metrics: open"), log());
+        assertTrue(log().contains("Streamlet ignores the system property streamlet.rtmp.idleTimout: no knob has that name"
+                + " (did you mean streamlet.rtmp.idleTimeout?)"), log());
 
         Process publisher = ExternalTools.start(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
                 "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-f", "lavfi", "-i", "sine=frequency=440",
