@@ -49,7 +49,11 @@ public final class ApiAuthFilter extends HttpFilter {
             return;
         }
         log.info("unauthorized {} {} from {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr());
-        resp.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+        // A script of a page (the player page marks its requests so) gets no challenge: a browser would answer
+        // it with a login dialog over the page, where the script can say what is needed instead.
+        if (!"XMLHttpRequest".equals(req.getHeader("X-Requested-With"))) {
+            resp.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+        }
         resp.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
