@@ -1,6 +1,7 @@
 // Streamlet's player page: lists the live streams from the HTTP API and plays one with mpegts.js.
-// A stream opens directly with ?app=live&stream=livestream. window.streamletPlayer exposes what the
-// page measured (time to first frame, last error), for people debugging and for the browser test.
+// A stream opens directly with ?app=live&stream=livestream, and with &sign=... when playing needs a signed
+// URL (the sign parameter of that stream's signed .flv URL is passed on). window.streamletPlayer exposes what
+// the page measured (time to first frame, last error), for people debugging and for the browser test.
 'use strict';
 
 (function () {
@@ -8,7 +9,11 @@
   const STATS_MS = 1000;
   const $ = (id) => document.getElementById(id);
   const video = $('video');
-  const state = window.streamletPlayer = { app: null, stream: null, firstFrameMs: null, error: null };
+  // firstFrameMs counts from choosing the stream; firstFrameAt from the page's start (performance.now()).
+  // refused: the server said no (403), so the list refresh does not ask again until the stream is chosen again.
+  const state = window.streamletPlayer = {
+    app: null, stream: null, sign: null, chosenAt: null, firstFrameMs: null, firstFrameAt: null, error: null, refused: false,
+  };
   let player = null;
   let statsTimer = null;
   let bitrateKbps = null;
@@ -17,12 +22,19 @@
     return new URL('api/v1/' + path, document.baseURI).href;
   }
 
-  function flvUrl(app, stream) {
-    return new URL(encodeURIComponent(app) + '/' + encodeURIComponent(stream) + '.flv', document.baseURI).href;
+  function flvUrl(app, stream, sign) {
+    const url = new URL(encodeURIComponent(app) + '/' + encodeURIComponent(stream) + '.flv', document.baseURI);
+    if (sign) url.searchParams.set('sign', sign);
+    return url.href;
   }
 
   async function getJson(path) {
-    const response = await fetch(apiUrl(path), { cache: 'no-store' });
+    // Marked as a script's request: with Basic auth on, the API then answers 401 without a login dialog.
+    const response = await fetch(apiUrl(path), { cache: 'no-store', headers: { 'X-Requested-With': 'XMLHttpRequest' } });
+    if (response.status === 401) {
+      throw new Error('the HTTP API needs a user name and password (streamlet.api.username is set): open '
+        + apiUrl('streams') + ' once to log in, or open a stream directly with ?app=APP&stream=STREAM');
+    }
     const body = await response.json();
     if (!response.ok || body.code !== 0) throw new Error(body.message || ('HTTP ' + response.status));
     return body;
@@ -57,7 +69,7 @@
       details.className = 'details';
       details.textContent = describe(s);
       button.append(name, details);
-      button.addEventListener('click', () => play(s.app, s.name));
+      button.addEventListener('click', () => play(s.app, s.name, s.app === state.app && s.name === state.stream ? state.sign : null));
       const item = document.createElement('li');
       item.append(button);
       return item;
@@ -72,8 +84,8 @@
       renderStreams(body.streams);
       const current = body.streams.find((s) => s.app === state.app && s.name === state.stream);
       if (current) showCodecs(current);
-      // The chosen stream is (back) on air while nothing plays: start it.
-      if (current && !player && state.app) play(state.app, state.stream);
+      // The chosen stream is (back) on air while nothing plays: start it, unless the server refused it.
+      if (current && !player && !state.refused) play(state.app, state.stream, state.sign);
     } catch (e) {
       text($('streams-error'), 'Cannot list streams: ' + e.message);
       $('streams-error').hidden = false;
@@ -91,21 +103,24 @@
   function stop() {
     clearInterval(statsTimer);
     statsTimer = null;
+    ['stat-resolution', 'stat-bitrate', 'stat-latency', 'stat-frames'].forEach((id) => text($(id), '–'));
     if (player) {
       player.destroy(); // also detaches the video element and closes the HTTP-FLV response
       player = null;
     }
   }
 
-  function play(app, stream) {
+  // sign: the sign parameter of this stream's signed URL, when playing needs one (streamlet.auth.playSecret).
+  function play(app, stream, sign) {
     stop();
-    state.app = app;
-    state.stream = stream;
-    state.firstFrameMs = null;
-    state.error = null;
+    Object.assign(state, { app, stream, sign, chosenAt: performance.now(), firstFrameMs: null, firstFrameAt: null,
+      error: null, refused: false });
     bitrateKbps = null;
-    const url = flvUrl(app, stream);
-    history.replaceState(null, '', '?app=' + encodeURIComponent(app) + '&stream=' + encodeURIComponent(stream));
+    text($('stat-first-frame'), '–');
+    const url = flvUrl(app, stream, sign);
+    const query = new URLSearchParams({ app, stream });
+    if (sign) query.set('sign', sign);
+    history.replaceState(null, '', '?' + query);
     text($('now-playing'), app + '/' + stream);
     $('flv-url').value = url;
     text($('ffplay-command'), 'ffplay ' + url);
@@ -119,28 +134,65 @@
       return;
     }
     message('Connecting…');
-    player = mpegts.createPlayer({ type: 'flv', isLive: true, url: url }, {
-      enableStashBuffer: false, // hand data to the decoder at once: low start-up time and latency
-      liveBufferLatencyChasing: true, // catch up (drop buffered media) when the buffer grows past the max
-      liveBufferLatencyMaxLatency: 1.5,
-      liveBufferLatencyMinRemain: 0.5,
-      autoCleanupSourceBuffer: true,
-    });
-    player.on(mpegts.Events.ERROR, (type, detail) => fail('Playback error: ' + type + ' / ' + detail));
+    // As a bare mpegts.js page: measured, this page's earlier settings (no stash buffer, a tighter latency
+    // chase, source buffer clean-up) did not start sooner.
+    player = mpegts.createPlayer({ type: 'flv', isLive: true, url: url }, { liveBufferLatencyChasing: true });
+    player.on(mpegts.Events.ERROR, (type, detail, info) => fail(explain(type, detail, info)));
     player.on(mpegts.Events.LOADING_COMPLETE, () => fail('The stream ended.'));
     player.on(mpegts.Events.STATISTICS_INFO, (info) => { bitrateKbps = Math.round(info.speed * 8); });
     player.attachMediaElement(video);
     watchFirstFrame();
+    skipLeadingGap(player);
     player.load();
     const started = player.play();
-    if (started && started.catch) started.catch((e) => fail('Cannot start playback: ' + e.message));
+    // An AbortError only says that a failure above stopped the video before it started; that failure is shown.
+    if (started && started.catch) started.catch((e) => { if (e.name !== 'AbortError') fail('Cannot start playback: ' + e.message); });
     statsTimer = setInterval(updateStats, STATS_MS);
   }
 
+  /** What went wrong, in words: the HTTP status the server answered, when that is the reason. */
+  function explain(type, detail, info) {
+    const name = state.app + '/' + state.stream;
+    if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info) {
+      if (info.code === 404) return 'Nobody publishes ' + name + ' now (404). It plays as soon as it is published.';
+      if (info.code === 403) {
+        state.refused = true;
+        return 'The server refuses to play ' + name + ' (403): it needs a signed URL (add &sign=... to this page\'s'
+          + ' address), or this address may not play it. Choose the stream again to retry.';
+      }
+      return 'The server answered HTTP ' + info.code + ' for ' + name + '.';
+    }
+    return 'Playback error: ' + type + ' / ' + detail + (info && info.msg ? ' (' + info.msg + ')' : '');
+  }
+
+  // The first media that MSE buffers starts a few ms after 0 (mpegts.js's alignment of audio and video), and
+  // the video element waits at 0 until something seeks past that gap; mpegts.js does it on the element's
+  // next 'progress' event, up to 350 ms later and with a StartupStallJumper warning. Seek as soon as
+  // anything is buffered instead: checked every frame, and on 'progress' ahead of mpegts.js's own
+  // listener (this one is added before player.load() adds that).
+  function skipLeadingGap(forPlayer) {
+    const check = () => {
+      if (player !== forPlayer || state.firstFrameAt !== null) {
+        video.removeEventListener('progress', check);
+        return;
+      }
+      const b = video.buffered;
+      if (!b.length) {
+        requestAnimationFrame(check);
+      } else if (video.currentTime < b.start(0)) {
+        video.currentTime = b.start(0);
+      }
+    };
+    video.addEventListener('progress', check);
+    requestAnimationFrame(check);
+  }
+
   function watchFirstFrame() {
+    const chosenAt = state.chosenAt;
     const onFrame = (now) => {
-      if (state.firstFrameMs !== null) return;
-      state.firstFrameMs = Math.round(now); // since the page started loading (performance time origin)
+      if (state.firstFrameMs !== null || state.chosenAt !== chosenAt) return; // another stream was chosen since
+      state.firstFrameAt = Math.round(now);
+      state.firstFrameMs = Math.round(now - chosenAt);
       text($('stat-first-frame'), state.firstFrameMs + ' ms');
       message(null);
     };
@@ -183,7 +235,7 @@
   document.querySelectorAll('.host').forEach((el) => { el.textContent = location.hostname; });
   $('copy-url').addEventListener('click', () => navigator.clipboard && navigator.clipboard.writeText($('flv-url').value));
   const params = new URLSearchParams(location.search);
-  if (params.get('app') && params.get('stream')) play(params.get('app'), params.get('stream'));
+  if (params.get('app') && params.get('stream')) play(params.get('app'), params.get('stream'), params.get('sign'));
   showServer();
   refreshStreams();
   setInterval(refreshStreams, REFRESH_MS);

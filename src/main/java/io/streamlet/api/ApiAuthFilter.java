@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +27,11 @@ public final class ApiAuthFilter extends HttpFilter {
 
     /** The expected {@code Authorization} header's bytes, or null when authentication is off. */
     private transient byte[] expected;
+    private transient ApiEnvelope envelope;
 
     @Override
     public void init() {
+        envelope = ApiEnvelope.of(getServletContext());
         ApiConfig config = ContextAttributes.require(getServletContext()::getAttribute, ApiConfig.class);
         if (config.username() != null) {
             String credentials = config.username() + ":" + config.password().value();
@@ -47,12 +48,16 @@ public final class ApiAuthFilter extends HttpFilter {
             return;
         }
         log.info("unauthorized {} {} from {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr());
-        resp.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+        // A script of a page (the player page marks its requests so) gets no challenge: a browser would answer
+        // it with a login dialog over the page, where the script can say what is needed instead.
+        if (!"XMLHttpRequest".equals(req.getHeader("X-Requested-With"))) {
+            resp.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+        }
         resp.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
-        JSON.writeValue(resp.getOutputStream(), Map.of("code", HttpServletResponse.SC_UNAUTHORIZED,
-                "message", "authentication required"));
+        JSON.writeValue(resp.getOutputStream(), envelope.error(JSON, HttpServletResponse.SC_UNAUTHORIZED,
+                "authentication required"));
     }
 
     private boolean authorized(String header) {

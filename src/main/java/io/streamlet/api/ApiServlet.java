@@ -12,10 +12,13 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,17 +38,29 @@ public final class ApiServlet extends HttpServlet {
     /** SRS's default page size. */
     private static final int DEFAULT_COUNT = 10;
     private static final int MAX_COUNT = 10_000;
+    /** What {@code GET /api/v1/} lists, as SRS does. */
+    private static final Map<String, String> ENDPOINTS = endpoints();
 
     private final ObjectMapper json = new ObjectMapper();
+
     private transient Streamlet state;
     private transient TrafficSampler sampler;
     private transient SrsShapes shapes;
+
+    private static Map<String, String> endpoints() {
+        Map<String, String> urls = new LinkedHashMap<>();
+        urls.put("versions", "the version of Streamlet");
+        urls.put("summaries", "this process and the machine: memory, CPU, traffic, connections");
+        urls.put("streams", "the live streams, paged with start and count; /streams/{id} for one");
+        urls.put("clients", "publishers and players, paged with start and count; /clients/{id} for one, DELETE to kick it");
+        return Collections.unmodifiableMap(urls);
+    }
 
     @Override
     public void init() {
         state = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class);
         sampler = new TrafficSampler(state);
-        shapes = new SrsShapes(json, state, sampler, serverId("vid-"), serverId(""));
+        shapes = new SrsShapes(json, state, sampler, ApiEnvelope.of(getServletContext()));
     }
 
     @Override
@@ -55,8 +70,14 @@ public final class ApiServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        List<String> path = path(req);
-        if (path.size() == 1) {
+        List<String> path = v1Path(req);
+        if (path == null && apiPath(req).isEmpty()) {
+            send(resp, shapes.envelope().set("urls", json.createObjectNode().put("v1", "the API, version 1 (SRS's)")));
+        } else if (path == null) {
+            notFound(req, resp);
+        } else if (path.isEmpty()) {
+            send(resp, shapes.envelope().set("urls", json.valueToTree(ENDPOINTS)));
+        } else if (path.size() == 1) {
             switch (path.get(0)) {
                 case "versions" -> send(resp, shapes.envelope().set("data", shapes.version()));
                 case "summaries" -> send(resp, shapes.envelope().set("data", shapes.summary()));
@@ -67,14 +88,14 @@ public final class ApiServlet extends HttpServlet {
         } else if (path.size() == 2 && path.get(0).equals("streams")) {
             LiveSource stream = findStream(path.get(1));
             if (stream == null) {
-                error(resp, HttpServletResponse.SC_NOT_FOUND, STREAM_NOT_FOUND, "no stream with id " + path.get(1));
+                error(resp, HttpServletResponse.SC_NOT_FOUND, STREAM_NOT_FOUND, "no stream with id '" + path.get(1) + "'");
             } else {
                 send(resp, shapes.envelope().set("stream", shapes.stream(stream)));
             }
         } else if (path.size() == 2 && path.get(0).equals("clients")) {
             Client client = state.findClient(path.get(1));
             if (client == null) {
-                error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id " + path.get(1));
+                error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id '" + path.get(1) + "'");
             } else {
                 send(resp, shapes.envelope().set("client", shapes.client(client)));
             }
@@ -86,14 +107,18 @@ public final class ApiServlet extends HttpServlet {
     /** Kicks a client: a publisher's stream ends, a player's response ends. */
     @Override
     protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        List<String> path = path(req);
-        if (path.size() != 2 || !path.get(0).equals("clients")) {
-            notFound(req, resp);
+        List<String> path = v1Path(req);
+        if (path == null || path.size() != 2 || !path.get(0).equals("clients")) {
+            if (isResource(path)) {
+                methodNotAllowed(resp);
+            } else {
+                notFound(req, resp);
+            }
             return;
         }
         Client client = state.findClient(path.get(1));
         if (client == null) {
-            error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id " + path.get(1));
+            error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id '" + path.get(1) + "'");
             return;
         }
         log.info("[{}] {} of {} kicked through the HTTP API by {}", client.id(), client.role().name().toLowerCase(Locale.ROOT),
@@ -110,6 +135,15 @@ public final class ApiServlet extends HttpServlet {
     @Override
     protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         methodNotAllowed(resp);
+    }
+
+    /** True for a path the API serves (with some method): another method there is 405, not 404. */
+    private static boolean isResource(List<String> path) {
+        if (path == null) return false;
+        if (path.isEmpty()) return true;
+        String first = path.get(0);
+        return path.size() == 1 && ENDPOINTS.containsKey(first)
+                || path.size() == 2 && (first.equals("streams") || first.equals("clients"));
     }
 
     private void listStreams(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -162,13 +196,19 @@ public final class ApiServlet extends HttpServlet {
         return state.registry().sources().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
     }
 
-    /** The path under {@code /api/v1/} as segments; a trailing slash is ignored (SRS clients send one). */
-    private static List<String> path(HttpServletRequest req) {
+    /** The path below {@code /api/} as segments; trailing slashes are ignored (SRS clients send one). */
+    private static List<String> apiPath(HttpServletRequest req) {
         String info = req.getPathInfo() == null ? "" : req.getPathInfo();
-        if (!info.startsWith("/v1/")) return List.of();
-        String rest = info.substring("/v1/".length());
-        while (rest.endsWith("/")) rest = rest.substring(0, rest.length() - 1);
-        return rest.isEmpty() ? List.of() : List.of(rest.split("/", -1));
+        List<String> segments = new ArrayList<>(List.of(info.split("/", -1)));
+        segments.remove(0); // before the leading slash
+        while (!segments.isEmpty() && segments.get(segments.size() - 1).isEmpty()) segments.remove(segments.size() - 1);
+        return segments;
+    }
+
+    /** The path below {@code /api/v1/} as segments (empty for {@code /api/v1/} itself), or null outside v1. */
+    private static List<String> v1Path(HttpServletRequest req) {
+        List<String> segments = apiPath(req);
+        return segments.isEmpty() || !segments.get(0).equals("v1") ? null : segments.subList(1, segments.size());
     }
 
     private void notFound(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -184,10 +224,7 @@ public final class ApiServlet extends HttpServlet {
 
     private void error(HttpServletResponse resp, int status, int code, String message) throws IOException {
         resp.setStatus(status);
-        ObjectNode body = shapes.envelope();
-        body.put("code", code);
-        body.put("message", message);
-        send(resp, body);
+        send(resp, shapes.error(code, message));
     }
 
     private void send(HttpServletResponse resp, ObjectNode body) throws IOException {
@@ -195,10 +232,5 @@ public final class ApiServlet extends HttpServlet {
         resp.setCharacterEncoding("UTF-8");
         resp.setHeader("Cache-Control", "no-store");
         json.writeValue(resp.getOutputStream(), body);
-    }
-
-    /** A random id such as SRS gives its server and service (ours change with each start). */
-    private static String serverId(String prefix) {
-        return prefix + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 41), 36);
     }
 }

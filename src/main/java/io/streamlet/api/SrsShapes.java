@@ -27,27 +27,24 @@ final class SrsShapes {
     private final Streamlet state;
     private final TrafficSampler sampler;
     private final TrafficTotals totals;
-    private final String serverId;
-    private final String serviceId;
-    private final String pid = Long.toString(ProcessHandle.current().pid());
+    private final ApiEnvelope envelope;
 
-    SrsShapes(ObjectMapper json, Streamlet state, TrafficSampler sampler, String serverId, String serviceId) {
+    SrsShapes(ObjectMapper json, Streamlet state, TrafficSampler sampler, ApiEnvelope envelope) {
         this.json = json;
         this.state = state;
         this.sampler = sampler;
         this.totals = new TrafficTotals(state);
-        this.serverId = serverId;
-        this.serviceId = serviceId;
+        this.envelope = envelope;
     }
 
     /** What every answer starts with. */
     ObjectNode envelope() {
-        ObjectNode o = json.createObjectNode();
-        o.put("code", 0);
-        o.put("server", serverId);
-        o.put("service", serviceId);
-        o.put("pid", pid);
-        return o;
+        return envelope.create(json);
+    }
+
+    /** An error answer. */
+    ObjectNode error(int code, String message) {
+        return envelope.error(json, code, message);
     }
 
     ObjectNode version() {

@@ -31,6 +31,7 @@ public final class AccessPolicy implements AutoCloseable {
     /** Null when no hook URL is configured: then no HTTP client or thread exists. */
     private final HookClient hooks;
     private final Clock clock;
+    private final String serverId = newServerId();
 
     /** @param metrics counts the hook calls and their failures */
     public AccessPolicy(AuthConfig config, Metrics metrics, Clock clock) {
@@ -41,7 +42,7 @@ public final class AccessPolicy implements AutoCloseable {
                 config.playSecret(), "on_play", config.hooksOnPlay(), "on_stop", config.hooksOnStop());
         boolean anyHook = Stream.of(config.hooksOnPublish(), config.hooksOnUnpublish(), config.hooksOnPlay(),
                 config.hooksOnStop()).anyMatch(urls -> !urls.isEmpty());
-        this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), newServerId(), metrics) : null;
+        this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), serverId, metrics) : null;
     }
 
     public CompletableFuture<Decision> authorizePublish(AccessRequest request) {
@@ -70,12 +71,17 @@ public final class AccessPolicy implements AutoCloseable {
         play.ended(request);
     }
 
+    /** SRS's {@code server_id}, the same in hook calls and in the HTTP API's answers. */
+    public String serverId() {
+        return serverId;
+    }
+
     @Override
     public void close() {
         if (hooks != null) hooks.close();
     }
 
-    /** SRS's {@code server_id}: one per running webapp, so a backend can tell servers apart. */
+    /** One per running webapp, so a backend can tell servers apart. */
     private static String newServerId() {
         byte[] random = new byte[4];
         new SecureRandom().nextBytes(random);

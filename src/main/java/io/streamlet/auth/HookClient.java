@@ -15,8 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,7 +42,8 @@ final class HookClient implements AutoCloseable {
     static final String DEFAULT_VHOST = "__defaultVhost__";
     private static final int THREADS = 2;
 
-    private final ExecutorService executor;
+    /** Runs the client's work and the hooks' timeouts. */
+    private final ScheduledThreadPoolExecutor executor;
     private final HttpClient http;
     private final Duration timeout;
     private final String serverId;
@@ -50,17 +51,29 @@ final class HookClient implements AutoCloseable {
 
     HookClient(Duration timeout, String serverId, Metrics metrics) {
         AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(THREADS, r -> {
+        this.executor = new ScheduledThreadPoolExecutor(THREADS, r -> {
             Thread t = new Thread(r, "streamlet-hooks-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        this.http = HttpClient.newBuilder()
+        executor.setRemoveOnCancelPolicy(true); // a hook that answers in time leaves no timer behind
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .executor(executor)
                 .connectTimeout(timeout)
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with simple hook backends
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        // The client starts its selector thread now, and the thread takes this one's context class loader: the
+        // webapp's. Before Java 21 nothing can stop that thread: it ends on its own once close() has dropped
+        // the client and the client is collected. Started under the platform loader, it does not name the
+        // webapp's loader meanwhile, which Tomcat reports at undeploy as a thread the webapp failed to stop.
+        Thread current = Thread.currentThread();
+        ClassLoader webappLoader = current.getContextClassLoader();
+        current.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+        try {
+            this.http = builder.build();
+        } finally {
+            current.setContextClassLoader(webappLoader);
+        }
         this.timeout = timeout;
         this.serverId = serverId;
         this.metrics = metrics;
@@ -97,10 +110,14 @@ final class HookClient implements AutoCloseable {
         String where = withoutQuery(url);
         CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(httpRequest, HttpResponse.BodyHandlers.ofString());
         // The request timeout ends with the response headers; this also bounds a body that never ends, and
-        // cancelling the exchange closes its connection rather than leaving it to the backend.
-        return exchange.copy()
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        // cancelling the exchange closes its connection rather than leaving it to the backend. (Not orTimeout:
+        // the JDK runs that on a thread of its own that lives as long as the JVM, which a webapp must not start.)
+        CompletableFuture<HttpResponse<String>> bounded = exchange.copy();
+        ScheduledFuture<?> timer = executor.schedule(() -> bounded.completeExceptionally(new TimeoutException()),
+                timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return bounded
                 .whenComplete((response, failure) -> {
+                    timer.cancel(false);
                     if (failure != null) exchange.cancel(true);
                 })
                 .handle((response, failure) -> {
@@ -175,7 +192,7 @@ final class HookClient implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
-        // Java 21+ can also stop the HttpClient's selector thread; before that it ends once the client is collected.
+        // Java 21+ stops the client's selector thread here; before that it ends once the client is collected.
         if (http instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

@@ -3,14 +3,12 @@ package io.streamlet.config;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Reads typed knobs from a {@link ConfigSource}, one at a time, naming the knob in every error. Each
+ * Reads typed knobs from a source of raw values ({@link KnobNames} in a webapp), one at a time, naming the knob in every error. Each
  * module reads its own part of the configuration with it ({@code LiveConfig.read(reader)}, ...).
  *
  * <p>Durations take {@code ms}, {@code s} or {@code m} suffixes (a bare number is milliseconds); sizes
@@ -18,19 +16,12 @@ import java.util.function.Function;
  */
 public final class ConfigReader {
     private final Function<String, String> source;
-    private final Set<String> names = new LinkedHashSet<>();
 
     public ConfigReader(Function<String, String> source) {
         this.source = source;
     }
 
-    /** Every knob name asked for so far, in the order asked: the list of knobs that exist. */
-    public Set<String> names() {
-        return Set.copyOf(names);
-    }
-
     private String raw(String name) {
-        names.add(name);
         String v = source.apply(name);
         return v == null || v.isBlank() ? null : v.trim();
     }

@@ -92,6 +92,11 @@ public final class Streamlet implements AutoCloseable {
         return access;
     }
 
+    /** SRS's {@code server_id}: what the hooks send as {@code server_id} and the API as {@code server}. */
+    public String serverId() {
+        return access.serverId();
+    }
+
     /** The bound RTMP port, or null when RTMP is off or its port could not be bound. */
     public Integer rtmpPort() {
         return rtmp == null || !rtmp.isListening() ? null : rtmp.port();

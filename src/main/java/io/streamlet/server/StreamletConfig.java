@@ -12,7 +12,7 @@ import java.util.function.Function;
  * module's own {@code read(ConfigReader)}. The webapp's HTTP parts ({@code HttpConfig}, {@code ApiConfig})
  * are read by the webapp beside this.
  *
- * <p>Each knob has a name such as {@code streamlet.rtmp.port}; see {@link io.streamlet.config.ConfigSource}
+ * <p>Each knob has a name such as {@code streamlet.rtmp.port}; see {@link io.streamlet.config.KnobNames}
  * for where its value comes from. A bad value fails {@link #load} with a message naming the knob.
  */
 public record StreamletConfig(RtmpConfig rtmp, LiveConfig live, DeliveryConfig delivery, AuthConfig auth) {

@@ -2,7 +2,7 @@ package io.streamlet.webapp;
 
 import io.streamlet.api.ApiConfig;
 import io.streamlet.config.ConfigReader;
-import io.streamlet.config.ConfigSource;
+import io.streamlet.config.KnobNames;
 import io.streamlet.config.ContextAttributes;
 import io.streamlet.server.Streamlet;
 import io.streamlet.server.StreamletConfig;
@@ -10,6 +10,7 @@ import io.streamlet.servlet.HttpConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.util.Collections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,12 @@ public final class StreamletListener implements ServletContextListener {
 
     private static void start(ServletContext context) {
         // A bad value throws here with a message naming the knob, before anything starts.
-        ConfigReader reader = new ConfigReader(ConfigSource.layered(context::getInitParameter));
+        KnobNames knobs = new KnobNames(context::getInitParameter);
+        ConfigReader reader = new ConfigReader(knobs);
         StreamletConfig config = StreamletConfig.read(reader);
         HttpConfig http = HttpConfig.read(reader);
         ApiConfig api = ApiConfig.read(reader);
+        StartupReport.log(contextName(context), config, http, api, knobs, Collections.list(context.getInitParameterNames()));
         Streamlet streamlet = Streamlet.start(config);
         Integer rtmpPort = streamlet.rtmpPort();
         if (rtmpPort != null) context.setAttribute(RTMP_PORT, rtmpPort);

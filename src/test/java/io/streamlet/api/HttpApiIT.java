@@ -165,6 +165,20 @@ class HttpApiIT {
             assertError(server, "GET", "/api/v1/nothing", 404, 404);
             assertError(server, "GET", "/api/v1/streams?count=many", 400, 400);
             assertError(server, "POST", "/api/v1/streams", 405, 405);
+            assertError(server, "DELETE", "/api/v1/streams/nope", 405, 405);
+            assertError(server, "DELETE", "/api/v1/versions", 405, 405);
+            assertError(server, "GET", "/api/v2/", 404, 404);
+            assertTrue(request(server, "GET", "/api/v1/clients/nope").get("message").asText().contains("'nope'"),
+                    "ids are quoted in messages");
+
+            JsonNode v1 = get(server, "/api/v1/");
+            assertSrsEnvelope(v1);
+            assertEquals(List.of("versions", "summaries", "streams", "clients"), fieldNames(v1.get("urls")));
+            for (String endpoint : fieldNames(v1.get("urls"))) {
+                assertEquals(0, get(server, "/api/v1/" + endpoint).get("code").asInt(), "listed " + endpoint + " answers");
+            }
+            assertEquals(fieldNames(v1), fieldNames(get(server, "/api/v1")), "with or without the slash");
+            assertTrue(get(server, "/api/").get("urls").has("v1"), "/api/ lists the versions");
 
             JsonNode versions = get(server, "/api/v1/versions");
             assertSrsEnvelope(versions);
@@ -216,12 +230,24 @@ class HttpApiIT {
                 HttpResponse<String> anonymous = send(server, "GET", path, null);
                 assertEquals(401, anonymous.statusCode(), path);
                 assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic realm="));
-                assertEquals(401, JSON.readTree(anonymous.body()).get("code").asInt());
+                JsonNode refusal = JSON.readTree(anonymous.body());
+                assertEquals(401, refusal.get("code").asInt());
+                for (String field : List.of("server", "service", "pid")) {
+                    assertTrue(refusal.get(field).isTextual(), "a 401 has " + field + " as every answer: " + refusal);
+                }
+                assertEquals(JSON.readTree(send(server, "GET", "/api/v1/versions", basic("admin", "s3cret")).body()).get("server"),
+                        refusal.get("server"), "the same server id as the answers behind the auth");
                 assertEquals(401, send(server, "GET", path, basic("admin", "wrong")).statusCode(), path);
                 assertEquals(200, send(server, "GET", path, basic("admin", "s3cret")).statusCode(), path);
             }
             assertEquals(200, send(server, "GET", "/", null).statusCode(), "the player page itself is public");
         }
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private static void assertSrsEnvelope(JsonNode body) {

@@ -173,7 +173,8 @@ class AccessPolicyTest {
 
     @Test
     void closeEndsTheHookThreads() throws Exception {
-        policy(Map.of("streamlet.hooks.onPlay", hooks.url("/on_play").toString()));
+        // A first call starts the client's threads; on a loaded machine that can take longer than the usual 300 ms.
+        policy(Map.of("streamlet.hooks.onPlay", hooks.url("/on_play").toString(), "streamlet.hooks.timeout", "5s"));
         assertTrue(await(policy.authorizePlay(publisher("s", Map.of()))).allowed());
         policy.close();
         awaitNoHookThreads();

@@ -224,7 +224,7 @@ class RtmpSessionTest {
         assertEquals("onStatus", status.name());
         assertEquals("error", ((Map<?, ?>) status.argument(0)).get("level"));
         assertEquals("NetStream.Publish.BadName", code(status));
-        assertTrue(((String) ((Map<?, ?>) status.argument(0)).get("description")).contains("already published by t0"));
+        assertTrue(((String) ((Map<?, ?>) status.argument(0)).get("description")).contains("already published by client 't0'"));
         assertNotNull(peer.disconnectReason);
         assertFalse(session.isPublishing());
         session.close();

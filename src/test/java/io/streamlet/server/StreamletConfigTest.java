@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamlet.config.ConfigReader;
-import io.streamlet.config.ConfigSource;
+import io.streamlet.config.KnobNames;
 import io.streamlet.config.InvalidConfigException;
 import io.streamlet.servlet.HttpConfig;
 import java.util.List;
@@ -83,7 +83,7 @@ class StreamletConfigTest {
     void systemPropertyBeatsEnvironmentBeatsContextParameterBeatsDefault() {
         // The environment cannot be set from Java: PATH stands in for an environment variable that is set.
         Map<String, String> contextParams = Map.of("path", "from-web.xml", "streamlet.rtmp.port", "1936");
-        ConfigSource layered = ConfigSource.layered(contextParams::get);
+        KnobNames layered = new KnobNames(contextParams::get);
         assertEquals(System.getenv("PATH"), layered.apply("path"), "environment (PATH) over context parameter");
         assertEquals("1936", layered.apply("streamlet.rtmp.port"), "context parameter when nothing else is set");
         assertEquals(null, layered.apply("streamlet.rtmp.host"), "unset: the default applies");
@@ -92,7 +92,7 @@ class StreamletConfigTest {
         System.setProperty(property, " from-property ");
         System.setProperty("path", "property-over-env");
         try {
-            ConfigSource withProperty = ConfigSource.layered(Map.of(property, "from-web.xml")::get);
+            KnobNames withProperty = new KnobNames(Map.of(property, "from-web.xml")::get);
             assertEquals("from-property", withProperty.apply(property), "system property over context parameter, trimmed");
             assertEquals("property-over-env", withProperty.apply("path"), "system property over environment");
         } finally {

@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlet.live.StreamKey;
 import io.streamlet.testing.HookServer;
 import io.streamlet.testing.HookServer.Answer;
 import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.WebContainer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -94,6 +99,10 @@ class HooksIT {
             assertEquals("/live/allowed", onPublish.get("stream_url").asText());
             assertEquals(onPublish.get("client_id").asText(), onPublish.get("stream_id").asText());
             assertTrue(onPublish.get("server_id").asText().startsWith("vid-"));
+            String apiServer = new ObjectMapper().readTree(HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(server.url("/api/v1/versions"))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).get("server").asText();
+            assertEquals(apiServer, onPublish.get("server_id").asText(), "hooks and API name the same server");
             assertTrue(mounted("allowed"));
         }
         JsonNode onUnpublish = next("/on_unpublish", "allowed");

@@ -1,0 +1,54 @@
+package io.streamlet.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamlet.config.ContextAttributes;
+import io.streamlet.server.Streamlet;
+import jakarta.servlet.ServletContext;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What every answer of the API starts with, errors and 401s included, as in SRS: {@code code}, then
+ * {@code server} (the {@code server_id} the hooks send too), {@code service} (new at each start) and
+ * {@code pid}. One per webapp, shared by the API servlet and the filter in front of it.
+ */
+final class ApiEnvelope {
+    private static final String ATTRIBUTE = ApiEnvelope.class.getName();
+
+    private final String server;
+    private final String service = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 41), 36);
+    private final String pid = Long.toString(ProcessHandle.current().pid());
+
+    private ApiEnvelope(String server) {
+        this.server = server;
+    }
+
+    static ApiEnvelope of(ServletContext context) {
+        synchronized (context) {
+            ApiEnvelope envelope = (ApiEnvelope) context.getAttribute(ATTRIBUTE);
+            if (envelope == null) {
+                envelope = new ApiEnvelope(ContextAttributes.require(context::getAttribute, Streamlet.class).serverId());
+                context.setAttribute(ATTRIBUTE, envelope);
+            }
+            return envelope;
+        }
+    }
+
+    /** A new answer with {@code code} 0. */
+    ObjectNode create(ObjectMapper json) {
+        ObjectNode o = json.createObjectNode();
+        o.put("code", 0);
+        o.put("server", server);
+        o.put("service", service);
+        o.put("pid", pid);
+        return o;
+    }
+
+    /** An error answer: the non-zero {@code code} and what went wrong. */
+    ObjectNode error(ObjectMapper json, int code, String message) {
+        ObjectNode o = create(json);
+        o.put("code", code);
+        o.put("message", message);
+        return o;
+    }
+}
