@@ -7,6 +7,7 @@
 #
 #   --minutes N     fuzzing time per target (default 5); fractions work (0.5 = 30 s)
 #   --skip-build    reuse target/classes and target/test-classes as they are
+#   --keep-going N  go on after a finding, up to N distinct ones (by stack trace), instead of stopping
 #   TARGET          Class#method (e.g. AmfFuzzTest#amf0) to fuzz only those; default: all of them
 #
 # Each target starts from its committed seeds (src/test/resources/io/streamlet/fuzz/<Class>Inputs/<method>,
@@ -37,13 +38,15 @@ ALL_TARGETS=(
 
 minutes=5
 build=1
+keep_going=1
 targets=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
     --minutes=*) minutes="${1#*=}"; shift ;;
     --skip-build) build=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --keep-going) keep_going="$2"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *#*) targets+=("$1"); shift ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -72,7 +75,7 @@ for target in "${targets[@]}"; do
   # -rss_limit_mb and -Xmx bound memory; -timeout makes an input that loops (or nearly) a finding.
   java -Xmx1g -Dorg.eclipse.jetty.LEVEL=OFF -cp "$classpath" com.code_intelligence.jazzer.Jazzer \
     --target_class="io.streamlet.fuzz.$class" --target_method="$method" \
-    --instrumentation_includes='io.streamlet.**' \
+    --instrumentation_includes='io.streamlet.**' --keep_going="$keep_going" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$findings/" \
     "$corpus" "$seeds" >"$log" 2>&1
   status=$?

@@ -26,7 +26,8 @@ public final class HookAnswer {
             return "answered something that is not JSON: " + abbreviate(text);
         }
         JsonNode code = answer.isObject() ? answer.get("code") : answer;
-        if (code != null && code.isIntegralNumber() && code.asLong() == 0) return null;
+        // Compared as the number it is: asLong() would take 2^64 (or any multiple) for 0.
+        if (code != null && code.isIntegralNumber() && code.bigIntegerValue().signum() == 0) return null;
         return "answered " + abbreviate(text);
     }
 
