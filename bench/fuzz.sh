@@ -89,7 +89,12 @@ for target in "${targets[@]}"; do
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$done_line")
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$done_line")
   rate=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$done_line")
-  if [[ $status == 0 ]]; then result="no findings"; else result="FINDING (exit $status), see $findings and $log"; fi
+  found=$(grep -c '^DEDUP_TOKEN' "$log" || true)  # with --keep-going libFuzzer may exit 0 after findings
+  if [[ $status == 0 && $found == 0 ]]; then
+    result="no findings"
+  else
+    result="FINDINGS: ${found} distinct (exit $status), see $findings and $log"
+  fi
   printf '%-42s %12s %9s %8s %7s  %s\n' "$target" "${runs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$result" \
     | tee -a target/fuzz/summary.txt
 done
