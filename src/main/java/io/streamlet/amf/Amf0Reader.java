@@ -10,10 +10,11 @@ import java.util.Map;
 public final class Amf0Reader {
     private final AmfInput in;
     /** Complex values in decoding order, for AMF0 reference markers. */
-    private final List<Object> references = new ArrayList<>();
+    private final ReferenceTable<Object> references;
 
     public Amf0Reader(byte[] data, int offset, int length) {
         this.in = new AmfInput(data, offset, length);
+        this.references = new ReferenceTable<>(in, "AMF0");
     }
 
     public boolean hasRemaining() {
@@ -54,22 +55,19 @@ public final class Amf0Reader {
                 in.u16(); // time zone: reserved, always 0
                 yield dateOf(millis);
             }
-            case Amf0.REFERENCE -> {
-                int index = in.u16();
-                if (index >= references.size()) throw new AmfException("AMF0 reference " + index + " to nothing");
-                yield references.get(index);
-            }
+            case Amf0.REFERENCE -> references.get(in.u16());
             case Amf0.AVMPLUS -> new Amf3Reader(in).read(depth + 1);
             default -> throw new AmfException("unknown AMF0 marker 0x" + Integer.toHexString(marker));
         };
     }
 
     private Map<String, Object> readProperties(Map<String, Object> target, int depth) throws AmfException {
-        references.add(target);
+        int index = references.open(target);
         while (true) {
             String key = in.utf8(in.u16());
             if (key.isEmpty() && in.peekU8() == Amf0.OBJECT_END) {
                 in.u8();
+                references.close(index);
                 return target;
             }
             target.put(key, read(depth + 1));
@@ -80,10 +78,11 @@ public final class Amf0Reader {
         long count = in.u32();
         in.require(count, "strict array"); // every element takes at least one byte
         List<Object> list = new ArrayList<>((int) count);
-        references.add(list);
+        int index = references.open(list);
         for (long i = 0; i < count; i++) {
             list.add(read(depth + 1));
         }
+        references.close(index);
         return list;
     }
 

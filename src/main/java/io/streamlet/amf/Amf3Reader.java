@@ -41,12 +41,15 @@ final class Amf3Reader {
     private record Traits(String className, boolean externalizable, boolean dynamic, List<String> sealedNames) {}
 
     private final AmfInput in;
-    private final List<String> strings = new ArrayList<>();
-    private final List<Object> objects = new ArrayList<>();
-    private final List<Traits> traits = new ArrayList<>();
+    private final ReferenceTable<String> strings;
+    private final ReferenceTable<Object> objects;
+    private final ReferenceTable<Traits> traits;
 
     Amf3Reader(AmfInput in) {
         this.in = in;
+        this.strings = new ReferenceTable<>(in, "AMF3 string");
+        this.objects = new ReferenceTable<>(in, "AMF3 object");
+        this.traits = new ReferenceTable<>(in, "AMF3 traits");
     }
 
     Object read(int depth) throws AmfException {
@@ -85,97 +88,103 @@ final class Amf3Reader {
 
     private String readString() throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(strings, header >>> 1, "string");
-        String s = in.utf8(header >>> 1);
-        if (!s.isEmpty()) strings.add(s);
+        if ((header & 1) == 0) return strings.get(header >>> 1);
+        int length = header >>> 1;
+        String s = in.utf8(length);
+        if (!s.isEmpty()) strings.add(s, length);
         return s;
     }
 
     private Object readXml() throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
-        String xml = in.utf8(header >>> 1);
-        objects.add(xml);
+        if ((header & 1) == 0) return objects.get(header >>> 1);
+        int length = header >>> 1;
+        String xml = in.utf8(length);
+        objects.add(xml, length);
         return xml;
     }
 
     private Object readDate() throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
+        if ((header & 1) == 0) return objects.get(header >>> 1);
         Object date = Amf0Reader.dateOf(in.f64());
-        objects.add(date);
+        objects.add(date, 8);
         return date;
     }
 
     private Object readByteArray() throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
+        if ((header & 1) == 0) return objects.get(header >>> 1);
         byte[] bytes = in.bytes(header >>> 1, "AMF3 byte array");
-        objects.add(bytes);
+        objects.add(bytes, bytes.length);
         return bytes;
     }
 
     /** A dense-only array becomes a list; one with named entries an ECMA array keyed "0", "1", ... too. */
     private Object readArray(int depth) throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
+        if ((header & 1) == 0) return objects.get(header >>> 1);
         int denseCount = header >>> 1;
         String key = readString();
         if (key.isEmpty()) {
             in.require(denseCount, "AMF3 array");
             List<Object> list = new ArrayList<>(denseCount);
-            objects.add(list);
+            int index = objects.open(list);
             for (int i = 0; i < denseCount; i++) list.add(read(depth + 1));
+            objects.close(index);
             return list;
         }
         Amf0.EcmaArray map = new Amf0.EcmaArray();
-        objects.add(map);
+        int index = objects.open(map);
         for (; !key.isEmpty(); key = readString()) map.put(key, read(depth + 1));
         in.require(denseCount, "AMF3 array");
         for (int i = 0; i < denseCount; i++) map.put(Integer.toString(i), read(depth + 1));
+        objects.close(index);
         return map;
     }
 
     private Object readObject(int depth) throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
+        if ((header & 1) == 0) return objects.get(header >>> 1);
         Traits t = readTraits(header);
         if (t.externalizable()) {
             if (!SINGLE_VALUE_EXTERNALIZABLES.contains(t.className())) {
                 throw new AmfException("cannot decode AMF3 externalizable class '" + t.className() + "'");
             }
-            int index = objects.size();
-            objects.add(null); // reserve the slot the wrapped value takes in reference order
+            int index = objects.open(null); // reserve the slot the wrapped value takes in reference order
             Object wrapped = read(depth + 1);
             objects.set(index, wrapped);
+            objects.close(index);
             return wrapped;
         }
         Map<String, Object> object = new LinkedHashMap<>();
-        objects.add(object);
+        int index = objects.open(object);
         for (String name : t.sealedNames()) object.put(name, read(depth + 1));
         if (t.dynamic()) {
             for (String key = readString(); !key.isEmpty(); key = readString()) object.put(key, read(depth + 1));
         }
+        objects.close(index);
         return object;
     }
 
     private Traits readTraits(int header) throws AmfException {
-        if ((header & 2) == 0) return reference(traits, header >>> 2, "traits");
+        if ((header & 2) == 0) return traits.get(header >>> 2);
         boolean externalizable = (header & 4) != 0;
         boolean dynamic = (header & 8) != 0;
         int sealedCount = header >>> 4;
+        long start = in.mark();
         String className = readString();
         in.require(sealedCount, "AMF3 traits"); // every name takes at least one byte
         List<String> names = new ArrayList<>(sealedCount);
         for (int i = 0; i < sealedCount; i++) names.add(readString());
         Traits t = new Traits(className, externalizable, dynamic, names);
-        traits.add(t);
+        traits.add(t, in.mark() - start);
         return t;
     }
 
     private Object readNumberVector(int marker) throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
+        if ((header & 1) == 0) return objects.get(header >>> 1);
         int count = header >>> 1;
         in.u8(); // fixed-length flag
         int width = marker == VECTOR_DOUBLE ? 8 : 4;
@@ -188,40 +197,37 @@ final class Amf3Reader {
                 default -> in.f64();
             });
         }
-        objects.add(list);
+        objects.add(list, (long) count * width);
         return list;
     }
 
     private Object readObjectVector(int depth) throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
+        if ((header & 1) == 0) return objects.get(header >>> 1);
         int count = header >>> 1;
         in.u8(); // fixed-length flag
         readString(); // element type name
         in.require(count, "AMF3 vector");
         List<Object> list = new ArrayList<>(count);
-        objects.add(list);
+        int index = objects.open(list);
         for (int i = 0; i < count; i++) list.add(read(depth + 1));
+        objects.close(index);
         return list;
     }
 
     private Object readDictionary(int depth) throws AmfException {
         int header = u29();
-        if ((header & 1) == 0) return reference(objects, header >>> 1, "object");
+        if ((header & 1) == 0) return objects.get(header >>> 1);
         int count = header >>> 1;
         in.u8(); // weak-keys flag
         in.require(2L * count, "AMF3 dictionary");
         Map<String, Object> map = new LinkedHashMap<>();
-        objects.add(map);
+        int index = objects.open(map);
         for (int i = 0; i < count; i++) {
             Object key = read(depth + 1);
             map.put(String.valueOf(key), read(depth + 1));
         }
+        objects.close(index);
         return map;
-    }
-
-    private static <T> T reference(List<T> table, int index, String kind) throws AmfException {
-        if (index >= table.size()) throw new AmfException("AMF3 " + kind + " reference " + index + " to nothing");
-        return table.get(index);
     }
 }

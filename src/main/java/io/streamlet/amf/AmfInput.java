@@ -4,9 +4,17 @@ import java.nio.charset.StandardCharsets;
 
 /** Bounds-checked big-endian reads over a byte range: every length is checked against what is left. */
 final class AmfInput {
+    /**
+     * How many bytes references may stand for in one decode, beyond the bytes themselves: generous for
+     * the objects peers really repeat, and a bound on what a decoded value costs to re-encode or print.
+     */
+    static final long MAX_REFERENCED_BYTES = 1 << 20;
+
     private final byte[] data;
     private final int limit;
     private int position;
+    /** Bytes that references read so far stand for. */
+    private long referenced;
 
     AmfInput(byte[] data, int offset, int length) {
         if (offset < 0 || length < 0 || offset > data.length - length) {
@@ -23,6 +31,19 @@ final class AmfInput {
 
     int position() {
         return position;
+    }
+
+    /** Bytes read plus bytes that references stood for: a value's size is the difference of two marks. */
+    long mark() {
+        return position + referenced;
+    }
+
+    /** Counts a reference that stands for {@code size} bytes. */
+    void expand(long size) throws AmfException {
+        referenced += size;
+        if (referenced > MAX_REFERENCED_BYTES) {
+            throw new AmfException("references stand for more than " + MAX_REFERENCED_BYTES + " bytes");
+        }
     }
 
     /** Fails unless {@code n} more bytes are there; call before allocating anything of size n. */

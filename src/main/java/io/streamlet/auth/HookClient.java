@@ -1,7 +1,6 @@
 package io.streamlet.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.metrics.Metrics;
@@ -122,7 +121,7 @@ final class HookClient implements AutoCloseable {
                 })
                 .handle((response, failure) -> {
                     String refusal = failure == null
-                            ? refusal(response.statusCode(), response.body())
+                            ? HookAnswer.refusal(response.statusCode(), response.body())
                             : "no answer: " + describe(failure);
                     metrics.hookCalled(action, refusal == null);
                     if (refusal == null) {
@@ -132,22 +131,6 @@ final class HookClient implements AutoCloseable {
                     }
                     return refusal;
                 });
-    }
-
-    /** Null if an answer means yes under SRS's contract, else what is wrong with it. */
-    static String refusal(int status, String body) {
-        if (status != 200 && status != 201) return "answered HTTP " + status;
-        String text = body == null ? "" : body.trim();
-        if (text.isEmpty()) return "answered an empty body";
-        JsonNode answer;
-        try {
-            answer = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            return "answered something that is not JSON: " + abbreviate(text);
-        }
-        JsonNode code = answer.isObject() ? answer.get("code") : answer;
-        if (code != null && code.isIntegralNumber() && code.asLong() == 0) return null;
-        return "answered " + abbreviate(text);
     }
 
     /** The JSON body of a hook call. */
@@ -182,10 +165,6 @@ final class HookClient implements AutoCloseable {
     /** Hook URLs may carry a token in their query; the logs get the rest. */
     private static String withoutQuery(URI url) {
         return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()) + url.getRawPath();
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
     }
 
     /** Stops the client's threads; hooks still in flight are dropped. */

@@ -222,9 +222,10 @@ public final class CodecDetails {
             boolean subsampled = chromaFormat != 0 && !separateColourPlanes;
             int cropUnitX = subsampled && chromaFormat < 3 ? 2 : 1;
             int cropUnitY = (subsampled && chromaFormat == 1 ? 2 : 1) * fieldFactor;
-            int width = widthMbs * 16 - cropUnitX * (cropLeft + cropRight);
-            int height = fieldFactor * heightMapUnits * 16 - cropUnitY * (cropTop + cropBottom);
-            return width > 0 && height > 0 ? new int[] {width, height} : null;
+            // In long: crops as large as ue() reads would overflow an int and turn the size positive again.
+            long width = widthMbs * 16L - cropUnitX * ((long) cropLeft + cropRight);
+            long height = fieldFactor * heightMapUnits * 16L - cropUnitY * ((long) cropTop + cropBottom);
+            return width > 0 && height > 0 ? new int[] {(int) width, (int) height} : null;
         }
 
         private static boolean hasChromaInfo(int profileIdc) {
@@ -289,11 +290,11 @@ public final class CodecDetails {
             return v;
         }
 
-        /** Unsigned Exp-Golomb; a code longer than 31 bits reads as overrun. */
+        /** Unsigned Exp-Golomb; a code of more than 30 leading zeros (a value past an int) reads as overrun. */
         int ue() {
             int zeros = 0;
             while (!bit()) {
-                if (++zeros > 31 || overrun()) {
+                if (++zeros > 30 || overrun()) {
                     pos = endBit + 1;
                     return 0;
                 }

@@ -224,6 +224,8 @@ public final class LiveCursor implements AutoCloseable {
         pendingNext = pendingCount = 0;
         queueHeaders(jp);
         cursor = jp.seq();
+        // An audio join point (audio came first) in a stream with video: its video must still start at a keyframe.
+        awaitKeyframe = hasVideo && !log.get(jp.seq()).keyframe;
         started = true;
         return true;
     }

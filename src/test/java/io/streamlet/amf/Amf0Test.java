@@ -127,6 +127,32 @@ class Amf0Test {
     }
 
     @Test
+    void refusesAReferenceToAnObjectStillBeingRead() {
+        // {a: the object itself}: a value containing itself, which no writer or printer survives
+        assertThrows(AmfException.class, () -> decode(hex("03 0001 61 07 0000 0000 09")));
+    }
+
+    @Test
+    void refusesReferencesThatStandForMoreThanAMebibyte() throws AmfException {
+        // A 1000-byte string in an array, then arrays each holding the previous one twice by reference:
+        // 11 bytes a level, doubling the value each time (an AMF "billion laughs").
+        ByteArrayOutputStream doubling = new ByteArrayOutputStream();
+        doubling.writeBytes(hex("0A 00000001 02 03E8"));
+        doubling.writeBytes(new byte[1000]);
+        for (int level = 1; level <= 9; level++) {
+            doubling.writeBytes(hex("0A 00000002 07 00" + hex2(level - 1) + " 07 00" + hex2(level - 1)));
+        }
+        assertEquals(10, decode(doubling.toByteArray()).size()); // references standing for 1,041,220 bytes
+        doubling.writeBytes(hex("0A 00000002 07 0009 07 0009")); // and 2 x 521,707 more
+        AmfException e = assertThrows(AmfException.class, () -> decode(doubling.toByteArray()));
+        assertEquals("references stand for more than 1048576 bytes", e.getMessage());
+    }
+
+    private static String hex2(int b) {
+        return String.format("%02X", b);
+    }
+
+    @Test
     void refusesJavaTypesWithoutAnAmf0Form() {
         assertThrows(IllegalArgumentException.class, () -> Amf0.encode(new Object()));
     }

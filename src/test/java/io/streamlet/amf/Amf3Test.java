@@ -41,11 +41,18 @@ class Amf3Test {
 
     @Test
     void referenceTables() throws AmfException {
-        // dense array ["ab", "ab" by string reference 0, the array itself by object reference 0]
-        List<?> list = (List<?>) decodeOne("11 09 07 01 06 05 6162 06 00 09 00");
+        // dense array ["ab", "ab" by string reference 0, [1] by value, that [1] again by object reference 1]
+        List<?> list = (List<?>) decodeOne("11 09 09 01 06 05 6162 06 00 09 03 01 04 01 09 02");
         assertEquals("ab", list.get(0));
         assertEquals("ab", list.get(1));
-        assertSame(list, list.get(2));
+        assertEquals(List.of(1.0), list.get(2));
+        assertSame(list.get(2), list.get(3));
+    }
+
+    @Test
+    void aReferenceToAValueStillBeingReadIsRefused() {
+        // dense array [the array itself by object reference 0]: a value that contains itself
+        assertThrows(AmfException.class, () -> decodeOne("11 09 03 01 09 00"));
     }
 
     @Test
