@@ -1,6 +1,7 @@
 // Streamlet's player page: lists the live streams from the HTTP API and plays one with mpegts.js.
 // A stream opens directly with ?app=live&stream=livestream, and with &sign=... when playing needs a signed
-// URL (the sign parameter of that stream's signed .flv URL is passed on). window.streamletPlayer exposes what
+// URL (the sign parameter of that stream's signed .flv URL is passed on); &transport=ws plays the same URL as
+// WebSocket-FLV (the transport menu chooses too). window.streamletPlayer exposes what
 // the page measured (time to first frame, last error), for people debugging and for the browser test.
 'use strict';
 
@@ -26,6 +27,11 @@
     const url = new URL(encodeURIComponent(app) + '/' + encodeURIComponent(stream) + '.flv', document.baseURI);
     if (sign) url.searchParams.set('sign', sign);
     return url.href;
+  }
+
+  // The same stream over a WebSocket: the server upgrades the HTTP-FLV URL and sends the same bytes.
+  function wsUrl(httpUrl) {
+    return httpUrl.replace(/^http/, 'ws');
   }
 
   async function getJson(path) {
@@ -118,8 +124,10 @@
     bitrateKbps = null;
     text($('stat-first-frame'), '–');
     const url = flvUrl(app, stream, sign);
+    const transport = $('transport').value;
     const query = new URLSearchParams({ app, stream });
     if (sign) query.set('sign', sign);
+    if (transport === 'ws') query.set('transport', 'ws');
     history.replaceState(null, '', '?' + query);
     text($('now-playing'), app + '/' + stream);
     $('flv-url').value = url;
@@ -136,7 +144,8 @@
     message('Connecting…');
     // As a bare mpegts.js page: measured, this page's earlier settings (no stash buffer, a tighter latency
     // chase, source buffer clean-up) did not start sooner.
-    player = mpegts.createPlayer({ type: 'flv', isLive: true, url: url }, { liveBufferLatencyChasing: true });
+    const source = { type: 'flv', isLive: true, url: transport === 'ws' ? wsUrl(url) : url };
+    player = mpegts.createPlayer(source, { liveBufferLatencyChasing: true });
     player.on(mpegts.Events.ERROR, (type, detail, info) => fail(explain(type, detail, info)));
     player.on(mpegts.Events.LOADING_COMPLETE, () => fail('The stream ended.'));
     player.on(mpegts.Events.STATISTICS_INFO, (info) => { bitrateKbps = Math.round(info.speed * 8); });
@@ -235,6 +244,8 @@
   document.querySelectorAll('.host').forEach((el) => { el.textContent = location.hostname; });
   $('copy-url').addEventListener('click', () => navigator.clipboard && navigator.clipboard.writeText($('flv-url').value));
   const params = new URLSearchParams(location.search);
+  if (params.get('transport') === 'ws') $('transport').value = 'ws';
+  $('transport').addEventListener('change', () => { if (state.app) play(state.app, state.stream, state.sign); });
   if (params.get('app') && params.get('stream')) play(params.get('app'), params.get('stream'), params.get('sign'));
   showServer();
   refreshStreams();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlet.auth.UrlSigner;
 import io.streamlet.live.StreamKey;
+import io.streamlet.metrics.Metrics;
 import io.streamlet.testing.ExternalTools;
 import io.streamlet.testing.WebContainer;
 import java.awt.image.BufferedImage;
@@ -74,6 +75,26 @@ class PlayerPageIT {
                 JsonNode afterEnd = page.get("afterEnd");
                 assertEquals("The stream ended.", afterEnd.get("message").asText(), afterEnd.toString());
                 assertEquals("[\"–\",\"–\",\"–\",\"–\"]", afterEnd.get("stats").toString(), "live figures stop at the end");
+            } finally {
+                Files.deleteIfExists(screenshot);
+            }
+        }
+    }
+
+    @Test
+    void pagePlaysWebSocketFlvWhenAskedTo() throws Exception {
+        try (WebContainer server = WebContainer.Kind.JETTY.start(Map.of()); Publisher publisher = new Publisher(server, "wspage")) {
+            Path screenshot = Files.createTempFile("streamlet-page-", ".png");
+            try {
+                JsonNode page = browser("play", 60, server.url("/?app=live&stream=wspage&transport=ws"), screenshot.toString(), "10000");
+                System.out.println("player page over WebSocket-FLV measured: " + page);
+                assertTrue(page.get("error").isNull(), "no playback error: " + page);
+                assertTrue(page.get("firstFrameSeen").asBoolean(), "no frame shown: " + page);
+                assertTrue(page.get("decodedFrames").asInt() > 0, page.toString());
+                assertTrue(page.get("currentTime").asDouble() > page.get("currentTimeBefore").asDouble() + 0.5,
+                        "playback time advances: " + page);
+                assertTrue(server.streamlet().metrics().connectionsOpened(Metrics.Protocol.WS_FLV) >= 1,
+                        "the page played over a WebSocket, not HTTP-FLV");
             } finally {
                 Files.deleteIfExists(screenshot);
             }
