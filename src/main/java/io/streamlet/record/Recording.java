@@ -196,7 +196,7 @@ public final class Recording implements LiveCursor.Listener {
             writer = new FlvFileWriter(config.plan(), config.segmentMs(), cursor.hasAudio(), cursor.hasVideo());
             open();
         } else if (writer.cutsBefore(cursor.tag(), cursor.timestamp())) {
-            closeFile(null);
+            owner.fileClosed(this, closeFile(null));
             open();
         }
         writer.write(cursor.tag(), cursor.timestamp(), out);
@@ -232,8 +232,9 @@ public final class Recording implements LiveCursor.Listener {
         tcUrl = client == null || client.tcUrl() == null ? "" : client.tcUrl();
     }
 
-    private void closeFile(String error) {
-        if (out == null) return;
+    /** Closes the current file, if one is open; what it holds, or null. */
+    private RecordedFile closeFile(String error) {
+        if (out == null) return null;
         CountingStream closing = out;
         out = null;
         try {
@@ -243,17 +244,20 @@ public final class Recording implements LiveCursor.Listener {
         }
         filesClosed++;
         bytesOfClosedFiles += closing.count;
-        owner.fileClosed(this, new RecordedFile(source.key(), file, publisherId, publisherIp, tcUrl, closing.count,
-                writer.durationMs(), error));
+        return new RecordedFile(source.key(), file, publisherId, publisherIp, tcUrl, closing.count, writer.durationMs(), error);
     }
 
-    /** Closes the file and detaches; {@code error} says why it stopped early, or null. Drain thread. */
+    /**
+     * Closes the file and detaches; {@code error} says why it stopped early, or null. The owner hears that the
+     * recording stopped before it hears of its last file, so that whoever the hook tells finds it stopped.
+     */
     private void finish(String error) {
         if (done) return;
         done = true;
         cursor.close();
-        closeFile(error);
+        RecordedFile last = closeFile(error);
         owner.stopped(this, error);
+        if (last != null) owner.fileClosed(this, last);
     }
 
     /** After the executor ended (server shutdown): closes what a pass could not. The closing thread. */
