@@ -64,6 +64,9 @@ class DvrIT {
     void stop() throws Exception {
         server.close();
         hooks.close();
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+        }
     }
 
     /** ffmpeg publishing {@code seconds} of 320x240 H.264 (a keyframe each second) and AAC, in real time. */
