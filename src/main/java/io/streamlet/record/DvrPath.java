@@ -19,9 +19,6 @@ import java.util.regex.Pattern;
 public record DvrPath(String template) {
     private static final Pattern VARIABLE = Pattern.compile("\\[([^\\[\\]]*)\\]");
 
-    /** The container a file is written in, chosen by the template's extension. */
-    public enum Container { FLV }
-
     /** @throws IllegalArgumentException an unknown variable, or an extension Streamlet cannot record in */
     public DvrPath {
         Matcher m = VARIABLE.matcher(template);
@@ -32,12 +29,8 @@ public record DvrPath(String template) {
             }
         }
         if (!template.toLowerCase(Locale.ROOT).endsWith(".flv")) {
-            throw new IllegalArgumentException("the file name must end in .flv");
+            throw new IllegalArgumentException("the file name must end in .flv (Streamlet records FLV)");
         }
-    }
-
-    public Container container() {
-        return Container.FLV;
     }
 
     /** The file for {@code key} opened at {@code at}, with the date parts in {@code zone}. */
