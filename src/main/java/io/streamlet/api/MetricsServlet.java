@@ -83,6 +83,11 @@ public final class MetricsServlet extends HttpServlet {
             out.sample("{hook=\"" + Exposition.escape(e.getKey()) + "\"}", e.getValue());
         }
 
+        out.gauge("streamlet_dvr_recordings", "Streams being recorded now.").sample(state.recorders().recordings().size());
+        out.counter("streamlet_dvr_files_total", "Recording files closed.").sample(m.dvrFiles());
+        out.counter("streamlet_dvr_failures_total", "Recordings stopped by an error (a disk that did not keep up, a file that could not be written).")
+                .sample(m.dvrFailures());
+
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         MemoryUsage heap = memory.getHeapMemoryUsage();
         MemoryUsage nonHeap = memory.getNonHeapMemoryUsage();

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -28,6 +29,7 @@ public final class AccessPolicy implements AutoCloseable {
 
     private final Gate publish;
     private final Gate play;
+    private final List<URI> onDvr;
     /** Null when no hook URL is configured: then no HTTP client or thread exists. */
     private final HookClient hooks;
     private final Clock clock;
@@ -40,8 +42,9 @@ public final class AccessPolicy implements AutoCloseable {
                 config.publishSecret(), "on_publish", config.hooksOnPublish(), "on_unpublish", config.hooksOnUnpublish());
         this.play = new Gate("play", new IpRules(config.playAllow(), config.playDeny()),
                 config.playSecret(), "on_play", config.hooksOnPlay(), "on_stop", config.hooksOnStop());
+        this.onDvr = List.copyOf(config.hooksOnDvr());
         boolean anyHook = Stream.of(config.hooksOnPublish(), config.hooksOnUnpublish(), config.hooksOnPlay(),
-                config.hooksOnStop()).anyMatch(urls -> !urls.isEmpty());
+                config.hooksOnStop(), config.hooksOnDvr()).anyMatch(urls -> !urls.isEmpty());
         this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), serverId, metrics) : null;
     }
 
@@ -74,6 +77,14 @@ public final class AccessPolicy implements AutoCloseable {
     /** SRS's {@code server_id}, the same in hook calls and in the HTTP API's answers. */
     public String serverId() {
         return serverId;
+    }
+
+    /**
+     * A recording closed a file: tells the on_dvr hooks, without waiting. {@code publisher} is who published
+     * the stream; SRS's {@code cwd} and {@code file} say where the file is.
+     */
+    public void recordingClosed(AccessRequest publisher, String cwd, String file) {
+        if (!onDvr.isEmpty()) hooks.tell("on_dvr", onDvr, publisher, Map.of("cwd", cwd, "file", file));
     }
 
     @Override
@@ -121,7 +132,7 @@ public final class AccessPolicy implements AutoCloseable {
         }
 
         void ended(AccessRequest request) {
-            if (!endUrls.isEmpty()) hooks.tell(endHook, endUrls, request);
+            if (!endUrls.isEmpty()) hooks.tell(endHook, endUrls, request, Map.of());
         }
 
         private Decision decided(AccessRequest request, String refusal) {

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
@@ -83,7 +84,7 @@ final class HookClient implements AutoCloseable {
      * exceptionally) with null when all agreed, else with why not.
      */
     CompletableFuture<String> ask(String action, List<URI> urls, AccessRequest request) {
-        byte[] body = body(action, request);
+        byte[] body = body(action, request, Map.of());
         CompletableFuture<String> refusal = CompletableFuture.completedFuture(null);
         for (URI url : urls) {
             refusal = refusal.thenCompose(earlier -> earlier != null
@@ -93,9 +94,12 @@ final class HookClient implements AutoCloseable {
         return refusal;
     }
 
-    /** Tells each of {@code urls}, without waiting and whatever they answer (on_unpublish, on_stop). */
-    void tell(String action, List<URI> urls, AccessRequest request) {
-        byte[] body = body(action, request);
+    /**
+     * Tells each of {@code urls}, without waiting and whatever they answer (on_unpublish, on_stop, on_dvr);
+     * {@code extra} adds fields to the body (on_dvr's {@code cwd} and {@code file}).
+     */
+    void tell(String action, List<URI> urls, AccessRequest request, Map<String, String> extra) {
+        byte[] body = body(action, request, extra);
         for (URI url : urls) post(action, url, body, request.clientId());
     }
 
@@ -134,7 +138,7 @@ final class HookClient implements AutoCloseable {
     }
 
     /** The JSON body of a hook call. */
-    byte[] body(String action, AccessRequest request) {
+    byte[] body(String action, AccessRequest request, Map<String, String> extra) {
         ObjectNode json = JSON.createObjectNode();
         json.put("action", action);
         json.put("client_id", request.clientId());
@@ -148,6 +152,7 @@ final class HookClient implements AutoCloseable {
         json.put("stream_id", request.streamId());
         json.put("server_id", serverId);
         if (request.pageUrl() != null) json.put("pageUrl", request.pageUrl());
+        extra.forEach(json::put);
         try {
             return JSON.writeValueAsBytes(json);
         } catch (JsonProcessingException e) {

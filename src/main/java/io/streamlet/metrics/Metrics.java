@@ -67,6 +67,8 @@ public final class Metrics {
     private final LongAdder handshakeFailures = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> hookCalls = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> hookFailures = new ConcurrentHashMap<>();
+    private final LongAdder dvrFiles = new LongAdder();
+    private final LongAdder dvrFailures = new LongAdder();
     // Totals of clients that have gone; the live ones are added at scrape time.
     private final LongAdder goneBytesReceived = new LongAdder();
     private final LongAdder goneBytesSent = new LongAdder();
@@ -99,6 +101,24 @@ public final class Metrics {
     public void hookCalled(String hook, boolean succeeded) {
         hookCalls.computeIfAbsent(hook, h -> new LongAdder()).increment();
         if (!succeeded) hookFailures.computeIfAbsent(hook, h -> new LongAdder()).increment();
+    }
+
+    /** A recording closed a file. */
+    public void dvrFileClosed() {
+        dvrFiles.increment();
+    }
+
+    /** A recording stopped on an error: its disk did not keep up, or its file could not be written. */
+    public void dvrFailed() {
+        dvrFailures.increment();
+    }
+
+    public long dvrFiles() {
+        return dvrFiles.sum();
+    }
+
+    public long dvrFailures() {
+        return dvrFailures.sum();
     }
 
     /** Adds a client's final counts; call once, after it left the set of live clients scrapes read. */

@@ -1,6 +1,7 @@
 package io.streamlet.server;
 
 import io.streamlet.auth.AccessPolicy;
+import io.streamlet.auth.AccessRequest;
 import io.streamlet.delivery.Players;
 import io.streamlet.ingest.RtmpServer;
 import io.streamlet.live.Client;
@@ -8,11 +9,15 @@ import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.metrics.Metrics;
+import io.streamlet.record.RecordedFile;
+import io.streamlet.record.Recorders;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +35,7 @@ public final class Streamlet implements AutoCloseable {
     private final SourceRegistry registry;
     private final Players players;
     private final AccessPolicy access;
+    private final Recorders recorders;
     private final RtmpServer rtmp;
 
     private Streamlet(StreamletConfig config) {
@@ -37,6 +43,7 @@ public final class Streamlet implements AutoCloseable {
         this.registry = new SourceRegistry(config.live());
         this.players = new Players(config.delivery(), metrics);
         this.access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC());
+        this.recorders = new Recorders(config.dvr(), registry, metrics, this::findClient, this::recorded, ZoneId.systemDefault());
         this.rtmp = config.rtmp().enabled() ? new RtmpServer(config.rtmp(), registry, players, access, metrics) : null;
     }
 
@@ -97,6 +104,18 @@ public final class Streamlet implements AutoCloseable {
         return access.serverId();
     }
 
+    /** DVR: the recordings, started and stopped through the HTTP API too. */
+    public Recorders recorders() {
+        return recorders;
+    }
+
+    /** A recording closed a file: the on_dvr hook hears of it with the stream's publisher (SRS's fields). */
+    private void recorded(RecordedFile file) {
+        AccessRequest publisher = new AccessRequest(file.publisherId(), file.publisherIp(), file.key(), Map.of(),
+                file.tcUrl(), null, file.publisherId());
+        access.recordingClosed(publisher, System.getProperty("user.dir"), file.file().toString());
+    }
+
     /** The bound RTMP port, or null when RTMP is off or its port could not be bound. */
     public Integer rtmpPort() {
         return rtmp == null || !rtmp.isListening() ? null : rtmp.port();
@@ -146,6 +165,7 @@ public final class Streamlet implements AutoCloseable {
     public void close() {
         if (rtmp != null) rtmp.close(); // no new publishers; the current ones are disconnected
         registry.close(); // every stream ends: its players get what they still had to, then end of stream
+        recorders.close(); // the recordings write what their ended streams still had and close their files
         long drainMs = config.delivery().shutdownDrainMs();
         try {
             if (!players.awaitAllClosed(drainMs)) {
@@ -156,6 +176,6 @@ public final class Streamlet implements AutoCloseable {
             Thread.currentThread().interrupt(); // stop waiting; the players are closed below
         }
         players.close();
-        access.close(); // last: the on_unpublish and on_stop hooks of the streams ended above are on their way
+        access.close(); // last: the on_unpublish, on_stop and on_dvr hooks of the streams ended above are on their way
     }
 }
