@@ -51,7 +51,10 @@ public final class FlvStreamServlet extends HttpServlet {
 
     @Override
     protected void doHead(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (findSource(req, resp) != null) writeHeaders(resp);
+        if (findSource(req, resp) == null) return;
+        writeHeaders(resp);
+        // Committed now, the headers are those of the GET; left to the end, a container adds Content-Length: 0.
+        resp.flushBuffer();
     }
 
     @Override

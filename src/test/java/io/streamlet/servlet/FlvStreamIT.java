@@ -149,6 +149,8 @@ class FlvStreamIT {
                 HttpFlvClient head = new HttpFlvClient(server.httpPort(), "HEAD", "/live/head.flv")) {
             assertEquals(200, head.status);
             assertEquals("video/x-flv", head.header("Content-Type"));
+            assertEquals("no-cache, no-store", head.header("Cache-Control"));
+            assertNull(head.header("Content-Length"), "a HEAD answers what the GET would: no length, the body is endless");
             assertEquals(0, source("head").consumerCount());
         }
     }
