@@ -1,22 +1,33 @@
 package io.streamlet.servlet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamlet.flv.FlvTag;
 import io.streamlet.live.Client;
 import io.streamlet.live.StreamKey;
+import io.streamlet.metrics.Metrics;
 import io.streamlet.testing.ExternalTools;
 import io.streamlet.testing.FlvCollector;
 import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.SyntheticMedia;
 import io.streamlet.testing.WebContainer;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -32,6 +43,7 @@ class Http2IT {
     /** Large enough that a play carries ~1.5 MB, many HTTP/2 DATA frames and window updates. */
     private static final int VIDEO_FRAME_SIZE = 12_000;
     /** onMetaData, two sequence headers, then a video and an audio tag per frame. */
+    private static final int SMALL_WINDOW = 16 * 1024;
     private static final int TAGS = 3 + 2 * (FRAMES_BEFORE_PLAY + FRAMES_WHILE_PLAYING);
 
     @ParameterizedTest(name = "on {0}")
@@ -42,6 +54,51 @@ class Http2IT {
             play(server, curl, "tls", server.httpsUrl("/live/tls.flv"), List.of("--http2", "--insecure"));
             play(server, curl, "h2c", server.url("/live/h2c.flv"), List.of("--http2-prior-knowledge"));
         }
+    }
+
+    /**
+     * The async write path under HTTP/2 flow control: a player whose stream window (16 KiB; curl's and browsers' are
+     * megabytes, which a test cannot fill) never opens again must make {@code isReady()} say false and stay so, as a
+     * full socket does over HTTP/1.1, until the stall watchdog closes that player. The connection lives on.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void aPlayerWhoseFlowControlWindowStaysShutIsClosedAsStalled(WebContainer.Kind container) throws Exception {
+        HTTP2Client client = new HTTP2Client();
+        client.setInitialStreamRecvWindow(SMALL_WINDOW);
+        client.start();
+        try (WebContainer server = container.startWithHttp2(Map.of("streamlet.http.playerStallTimeout", "2s"));
+                RtmpTestPublisher publisher = RtmpTestPublisher.publish("127.0.0.1", server.rtmpPort(), "live", "window")) {
+            SyntheticMedia.sendHeaders(publisher);
+            SyntheticMedia.sendFrames(publisher, 0, 0, FRAMES_BEFORE_PLAY, VIDEO_FRAME_SIZE);
+            Session session = client.connect(new InetSocketAddress("127.0.0.1", server.httpPort()), new Session.Listener() {})
+                    .get(5, TimeUnit.SECONDS);
+            // Asks for nothing after the response headers (the default listener would read on): what arrives stays
+            // unread, and the window stays shut after 16 KiB.
+            session.newStream(request(server.url("/live/window.flv")), new Stream.Listener() {
+                @Override
+                public void onHeaders(Stream stream, HeadersFrame frame) {}
+            }).get(5, TimeUnit.SECONDS);
+            Client shut = awaitPlayer(server, new StreamKey("live", "window"), null);
+
+            long started = System.nanoTime();
+            int frame = FRAMES_BEFORE_PLAY;
+            while (server.streamlet().players().contains(shut) && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(15)) {
+                SyntheticMedia.sendFrames(publisher, 0, frame, frame + 3, VIDEO_FRAME_SIZE); // about real time
+                frame += 3;
+                Thread.sleep(100);
+            }
+            assertEquals(1, server.streamlet().metrics().connectionErrors(Metrics.Protocol.HTTP_FLV,
+                    Metrics.ConnectionError.STALLED), "the player whose window stayed shut was closed as stalled");
+            assertTrue(shut.bytesSent() < 4 * SMALL_WINDOW, shut.bytesSent() + " bytes taken by the container before isReady() said false");
+            assertFalse(session.isClosed(), "the connection outlives the stream");
+        } finally {
+            client.stop();
+        }
+    }
+
+    private static HeadersFrame request(String url) {
+        return new HeadersFrame(new MetaData.Request("GET", HttpURI.from(url), HttpVersion.HTTP_2, HttpFields.EMPTY), null, true);
     }
 
     /** Publishes a GOP, starts curl, publishes more and unpublishes; curl must have read all of it over HTTP/2. */
@@ -90,13 +147,14 @@ class Http2IT {
         }
     }
 
+    /** The player of {@code key}, once the server has it; {@code player} (may be null) is the client's process. */
     private static Client awaitPlayer(WebContainer server, StreamKey key, Process player) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             for (Client client : server.streamlet().players()) {
                 if (client.streamKey().equals(key)) return client;
             }
-            assertTrue(player.isAlive() && System.currentTimeMillis() < deadline, "curl did not start playing " + key);
+            assertTrue((player == null || player.isAlive()) && System.currentTimeMillis() < deadline, "no player of " + key);
             Thread.sleep(20);
         }
     }
