@@ -2,22 +2,48 @@ package io.streamlet.testing;
 
 import jakarta.servlet.ServletContext;
 import java.util.Map;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /** The webapp in an embedded Jetty 12 (ee10); see {@link WebContainer}. */
 public final class EmbeddedJetty implements WebContainer {
     private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
+    private final ServerConnector connector;
+    /** HTTPS with HTTP/2 by ALPN; null unless started with a certificate. */
+    private final ServerConnector tlsConnector;
     private final ContextHandlerCollection contexts = new ContextHandlerCollection();
     private final Webapp root;
 
-    public EmbeddedJetty(Map<String, String> contextParams) throws Exception {
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
+    /** {@code tls} null: HTTP/1.1 only; else h2c on the plain port too, and the HTTPS port (as src/main/jetty/jetty-http2.xml). */
+    EmbeddedJetty(Map<String, String> contextParams, TestCertificate tls) throws Exception {
+        HttpConfiguration http = new HttpConfiguration();
+        if (tls == null) {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            tlsConnector = null;
+        } else {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+            HttpConfiguration https = new HttpConfiguration(http);
+            https.addCustomizer(new SecureRequestCustomizer());
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(tls.keystore().toString());
+            ssl.setKeyStorePassword(tls.password());
+            ssl.setKeyStoreType("PKCS12");
+            tlsConnector = new ServerConnector(server, new SslConnectionFactory(ssl, "alpn"),
+                    new ALPNServerConnectionFactory("h2", "http/1.1"), new HTTP2ServerConnectionFactory(https),
+                    new HttpConnectionFactory(https));
+            listenOnLoopback(tlsConnector);
+        }
+        listenOnLoopback(connector);
         server.setHandler(contexts);
         server.start();
         try {
@@ -28,9 +54,21 @@ public final class EmbeddedJetty implements WebContainer {
         }
     }
 
+    private void listenOnLoopback(ServerConnector listener) {
+        listener.setHost("127.0.0.1");
+        listener.setPort(0);
+        server.addConnector(listener);
+    }
+
     @Override
     public int httpPort() {
         return connector.getLocalPort();
+    }
+
+    @Override
+    public int httpsPort() {
+        if (tlsConnector == null) throw new IllegalStateException("no HTTPS: start the container with startWithHttp2");
+        return tlsConnector.getLocalPort();
     }
 
     @Override

@@ -17,7 +17,10 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
 import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 
 /** The webapp in an embedded Tomcat; see {@link WebContainer}. */
@@ -28,14 +31,35 @@ public final class EmbeddedTomcat implements WebContainer {
     private final Path baseDir;
     private final Tomcat tomcat = new Tomcat();
     private final Connector connector = new Connector();
+    /** HTTPS with HTTP/2 by ALPN; null unless started with a certificate. */
+    private final Connector tlsConnector;
     private final Webapp root;
 
-    public EmbeddedTomcat(Map<String, String> contextParams) throws Exception {
+    /** {@code tls} null: HTTP/1.1 only; else h2c on the plain port too, and the HTTPS port (as the README's server.xml). */
+    EmbeddedTomcat(Map<String, String> contextParams, TestCertificate tls) throws Exception {
         baseDir = Files.createTempDirectory("streamlet-tomcat-");
         tomcat.setBaseDir(baseDir.toString());
-        connector.setPort(0);
-        connector.setProperty("address", "127.0.0.1");
+        listenOnLoopback(connector);
         tomcat.setConnector(connector);
+        if (tls == null) {
+            tlsConnector = null;
+        } else {
+            connector.addUpgradeProtocol(new Http2Protocol());
+            tlsConnector = new Connector();
+            listenOnLoopback(tlsConnector);
+            tlsConnector.setScheme("https");
+            tlsConnector.setSecure(true);
+            tlsConnector.setProperty("SSLEnabled", "true");
+            SSLHostConfig ssl = new SSLHostConfig();
+            SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.UNDEFINED);
+            certificate.setCertificateKeystoreFile(tls.keystore().toString());
+            certificate.setCertificateKeystorePassword(tls.password());
+            certificate.setCertificateKeystoreType("PKCS12");
+            ssl.addCertificate(certificate);
+            tlsConnector.addSslHostConfig(ssl);
+            tlsConnector.addUpgradeProtocol(new Http2Protocol());
+            tomcat.getService().addConnector(tlsConnector);
+        }
         tomcat.getHost().setAutoDeploy(false);
         // No background processor (session expiry, reload checks: unused here). When its periodic run meets a
         // context being stopped, it blocks on that context's lock with the webapp's class loader bound, and the
@@ -50,9 +74,20 @@ public final class EmbeddedTomcat implements WebContainer {
         }
     }
 
+    private static void listenOnLoopback(Connector listener) {
+        listener.setPort(0);
+        listener.setProperty("address", "127.0.0.1");
+    }
+
     @Override
     public int httpPort() {
         return connector.getLocalPort();
+    }
+
+    @Override
+    public int httpsPort() {
+        if (tlsConnector == null) throw new IllegalStateException("no HTTPS: start the container with startWithHttp2");
+        return tlsConnector.getLocalPort();
     }
 
     @Override

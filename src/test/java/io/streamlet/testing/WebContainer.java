@@ -21,19 +21,33 @@ public interface WebContainer extends AutoCloseable {
     enum Kind {
         JETTY {
             @Override
-            public WebContainer start(Map<String, String> contextParams) throws Exception {
-                return new EmbeddedJetty(contextParams);
+            WebContainer start(Map<String, String> contextParams, TestCertificate tls) throws Exception {
+                return new EmbeddedJetty(contextParams, tls);
             }
         },
         TOMCAT {
             @Override
-            public WebContainer start(Map<String, String> contextParams) throws Exception {
-                return new EmbeddedTomcat(contextParams);
+            WebContainer start(Map<String, String> contextParams, TestCertificate tls) throws Exception {
+                return new EmbeddedTomcat(contextParams, tls);
             }
         };
 
         /** Starts the container with the webapp at the root; fails if the webapp fails to start. */
-        public abstract WebContainer start(Map<String, String> contextParams) throws Exception;
+        public WebContainer start(Map<String, String> contextParams) throws Exception {
+            return start(contextParams, null);
+        }
+
+        /**
+         * As {@link #start(Map)}, with HTTP/2 as a deployment turns it on: an HTTPS port ({@link #httpsPort()}, the
+         * {@link TestCertificate#selfSigned() test certificate}) that speaks HTTP/2 to clients offering it by ALPN
+         * and HTTP/1.1 to the others, and HTTP/2 without TLS (h2c) on the plain port besides HTTP/1.1.
+         */
+        public WebContainer startWithHttp2(Map<String, String> contextParams) throws Exception {
+            return start(contextParams, TestCertificate.selfSigned());
+        }
+
+        /** {@code tls} null: plain HTTP/1.1 only. */
+        abstract WebContainer start(Map<String, String> contextParams, TestCertificate tls) throws Exception;
     }
 
     /** One started instance of the webapp in a container. */
@@ -72,6 +86,9 @@ public interface WebContainer extends AutoCloseable {
 
     int httpPort();
 
+    /** The HTTPS port of a container started with {@link Kind#startWithHttp2}; fails for the others. */
+    int httpsPort();
+
     /** The webapp at the root. */
     Webapp webapp();
 
@@ -100,6 +117,10 @@ public interface WebContainer extends AutoCloseable {
 
     default String url(String path) {
         return "http://127.0.0.1:" + httpPort() + path;
+    }
+
+    default String httpsUrl(String path) {
+        return "https://127.0.0.1:" + httpsPort() + path;
     }
 
     /** What the tests run with: RTMP on 127.0.0.1, on a port chosen by the OS; then {@code overrides}. */
