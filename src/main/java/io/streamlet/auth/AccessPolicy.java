@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -31,6 +32,7 @@ public final class AccessPolicy implements AutoCloseable {
     /** Null when no hook URL is configured: then no HTTP client or thread exists. */
     private final HookClient hooks;
     private final Clock clock;
+    private final List<URI> onHls;
 
     /** @param metrics counts the hook calls and their failures */
     public AccessPolicy(AuthConfig config, Metrics metrics, Clock clock) {
@@ -39,8 +41,9 @@ public final class AccessPolicy implements AutoCloseable {
                 config.publishSecret(), "on_publish", config.hooksOnPublish(), "on_unpublish", config.hooksOnUnpublish());
         this.play = new Gate("play", new IpRules(config.playAllow(), config.playDeny()),
                 config.playSecret(), "on_play", config.hooksOnPlay(), "on_stop", config.hooksOnStop());
+        this.onHls = List.copyOf(config.hooksOnHls());
         boolean anyHook = Stream.of(config.hooksOnPublish(), config.hooksOnUnpublish(), config.hooksOnPlay(),
-                config.hooksOnStop()).anyMatch(urls -> !urls.isEmpty());
+                config.hooksOnStop(), config.hooksOnHls()).anyMatch(urls -> !urls.isEmpty());
         this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), newServerId(), metrics) : null;
     }
 
@@ -68,6 +71,28 @@ public final class AccessPolicy implements AutoCloseable {
     /** A play that was allowed has ended: tells the on_stop hooks. */
     public void playEnded(AccessRequest request) {
         play.ended(request);
+    }
+
+    /**
+     * Whether anyone may play anything with nobody told: no IP rule, signature or hook applies to plays. Otherwise
+     * an HLS player, whose play is many requests, gets a session, so that a play is checked, logged and told to
+     * the hooks once.
+     */
+    public boolean isPlayOpen() {
+        return play.ipRules.isOpen() && play.signer == null && play.startUrls.isEmpty() && play.endUrls.isEmpty();
+    }
+
+    /** Whether {@link #hlsSegmentMade} tells anyone, so a caller can skip making its fields. */
+    public boolean hasHlsHooks() {
+        return !onHls.isEmpty();
+    }
+
+    /**
+     * An HLS segment of {@code publisher}'s stream was made: tells the {@code on_hls} hooks, without waiting,
+     * SRS's fields of the publisher and the segment's {@code fields} ({@code duration}, {@code file}, {@code seq_no}...).
+     */
+    public void hlsSegmentMade(AccessRequest publisher, Map<String, ?> fields) {
+        if (!onHls.isEmpty()) hooks.tell("on_hls", onHls, publisher, fields);
     }
 
     @Override
@@ -115,7 +140,7 @@ public final class AccessPolicy implements AutoCloseable {
         }
 
         void ended(AccessRequest request) {
-            if (!endUrls.isEmpty()) hooks.tell(endHook, endUrls, request);
+            if (!endUrls.isEmpty()) hooks.tell(endHook, endUrls, request, Map.of());
         }
 
         private Decision decided(AccessRequest request, String refusal) {

@@ -17,6 +17,7 @@ public record AuthConfig(
         List<URI> hooksOnUnpublish,
         List<URI> hooksOnPlay,
         List<URI> hooksOnStop,
+        List<URI> hooksOnHls,
         long hooksTimeoutMs) {
 
     public static AuthConfig read(ConfigReader r) {
@@ -31,6 +32,7 @@ public record AuthConfig(
                 r.httpUrls("streamlet.hooks.onUnpublish"),
                 r.httpUrls("streamlet.hooks.onPlay"),
                 r.httpUrls("streamlet.hooks.onStop"),
+                r.httpUrls("streamlet.hooks.onHls"),
                 r.duration("streamlet.hooks.timeout", 3_000, 10, 60_000));
     }
 

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -71,7 +72,7 @@ final class HookClient implements AutoCloseable {
      * exceptionally) with null when all agreed, else with why not.
      */
     CompletableFuture<String> ask(String action, List<URI> urls, AccessRequest request) {
-        byte[] body = body(action, request);
+        byte[] body = body(action, request, Map.of());
         CompletableFuture<String> refusal = CompletableFuture.completedFuture(null);
         for (URI url : urls) {
             refusal = refusal.thenCompose(earlier -> earlier != null
@@ -81,9 +82,12 @@ final class HookClient implements AutoCloseable {
         return refusal;
     }
 
-    /** Tells each of {@code urls}, without waiting and whatever they answer (on_unpublish, on_stop). */
-    void tell(String action, List<URI> urls, AccessRequest request) {
-        byte[] body = body(action, request);
+    /**
+     * Tells each of {@code urls}, without waiting and whatever they answer (on_unpublish, on_stop; on_hls
+     * with its own {@code fields} added to the request's).
+     */
+    void tell(String action, List<URI> urls, AccessRequest request, Map<String, ?> fields) {
+        byte[] body = body(action, request, fields);
         for (URI url : urls) post(action, url, body, request.clientId());
     }
 
@@ -133,8 +137,8 @@ final class HookClient implements AutoCloseable {
         return "answered " + abbreviate(text);
     }
 
-    /** The JSON body of a hook call. */
-    byte[] body(String action, AccessRequest request) {
+    /** The JSON body of a hook call: SRS's fields of {@code request}, then {@code fields}. */
+    byte[] body(String action, AccessRequest request, Map<String, ?> fields) {
         ObjectNode json = JSON.createObjectNode();
         json.put("action", action);
         json.put("client_id", request.clientId());
@@ -148,6 +152,7 @@ final class HookClient implements AutoCloseable {
         json.put("stream_id", request.streamId());
         json.put("server_id", serverId);
         if (request.pageUrl() != null) json.put("pageUrl", request.pageUrl());
+        fields.forEach((name, value) -> json.set(name, JSON.valueToTree(value)));
         try {
             return JSON.writeValueAsBytes(json);
         } catch (JsonProcessingException e) {

@@ -8,6 +8,7 @@ import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.metrics.Metrics;
+import io.streamlet.packager.HlsPackager;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,12 +32,16 @@ public final class Streamlet implements AutoCloseable {
     private final Players players;
     private final AccessPolicy access;
     private final RtmpServer rtmp;
+    /** Null when HLS is off ({@code streamlet.hls.enabled}). */
+    private final HlsPackager hls;
 
     private Streamlet(StreamletConfig config) {
         this.config = config;
         this.registry = new SourceRegistry(config.live());
         this.players = new Players(config.delivery(), metrics);
         this.access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC());
+        this.hls = config.hls().enabled() ? new HlsPackager(config.hls(), access, this::findClient) : null;
+        if (hls != null) registry.addListener(hls);
         this.rtmp = config.rtmp().enabled() ? new RtmpServer(config.rtmp(), registry, players, access, metrics) : null;
     }
 
@@ -92,6 +97,11 @@ public final class Streamlet implements AutoCloseable {
         return access;
     }
 
+    /** HLS output, or null when {@code streamlet.hls.enabled} is off. */
+    public HlsPackager hls() {
+        return hls;
+    }
+
     /** The bound RTMP port, or null when RTMP is off or its port could not be bound. */
     public Integer rtmpPort() {
         return rtmp == null || !rtmp.isListening() ? null : rtmp.port();
@@ -141,6 +151,7 @@ public final class Streamlet implements AutoCloseable {
     public void close() {
         if (rtmp != null) rtmp.close(); // no new publishers; the current ones are disconnected
         registry.close(); // every stream ends: its players get what they still had to, then end of stream
+        if (hls != null) hls.close(); // after the registry: the streams' last segments and ENDLIST are made
         long drainMs = config.delivery().shutdownDrainMs();
         try {
             if (!players.awaitAllClosed(drainMs)) {

@@ -5,6 +5,7 @@ import io.streamlet.config.ConfigReader;
 import io.streamlet.delivery.DeliveryConfig;
 import io.streamlet.ingest.RtmpConfig;
 import io.streamlet.live.LiveConfig;
+import io.streamlet.packager.HlsConfig;
 import java.util.function.Function;
 
 /**
@@ -15,10 +16,11 @@ import java.util.function.Function;
  * <p>Each knob has a name such as {@code streamlet.rtmp.port}; see {@link io.streamlet.config.ConfigSource}
  * for where its value comes from. A bad value fails {@link #load} with a message naming the knob.
  */
-public record StreamletConfig(RtmpConfig rtmp, LiveConfig live, DeliveryConfig delivery, AuthConfig auth) {
+public record StreamletConfig(RtmpConfig rtmp, LiveConfig live, DeliveryConfig delivery, AuthConfig auth, HlsConfig hls) {
 
     public static StreamletConfig read(ConfigReader r) {
-        return new StreamletConfig(RtmpConfig.read(r), LiveConfig.read(r), DeliveryConfig.read(r), AuthConfig.read(r));
+        return new StreamletConfig(RtmpConfig.read(r), LiveConfig.read(r), DeliveryConfig.read(r), AuthConfig.read(r),
+                HlsConfig.read(r));
     }
 
     public static StreamletConfig load(Function<String, String> source) {
