@@ -100,6 +100,10 @@ public final class LiveCursor implements AutoCloseable {
         return source;
     }
 
+    public Mode mode() {
+        return mode;
+    }
+
     /** How many times this consumer fell behind and skipped forward. */
     public long skips() {
         return skips;

@@ -80,6 +80,13 @@ class HlsServingIT {
                 assertTrue(hook.get("duration").asDouble() > 0.5, hook.toString());
                 assertTrue(hook.has("seq_no") && hook.has("cwd") && hook.has("file") && hook.has("client_id"), hook.toString());
 
+                String metrics = get(server.url("/metrics")).body();
+                assertTrue(Pattern.compile("(?m)^streamlet_hls_segments_total [1-9]").matcher(metrics).find(), metrics);
+                assertTrue(Pattern.compile("(?m)^streamlet_hls_requests_total\\{kind=\"playlist\"} [1-9]").matcher(metrics).find(), metrics);
+                String streams = get(server.url("/api/v1/streams")).body();
+                assertTrue(streams.contains("\"hls\":{\"url\":\"/live/hls.m3u8\""), streams);
+                assertTrue(streams.contains("\"clients\":1,"), "the HLS sink is not a client: " + streams);
+
                 long sequence = mediaSequence(first.body());
                 HttpResponse<String> later = awaitPlaylist(server, "/live/hls.m3u8", p -> mediaSequence(p) > sequence);
                 assertWellFormed(later.body());
@@ -144,6 +151,36 @@ class HlsServingIT {
                 Result decoded = decode(server.url("/live/signed.m3u8?sign=" + sign), 3);
                 assertEquals(0, decoded.exitCode(), decoded.output());
                 assertEquals("", decoded.output().trim(), "ffmpeg follows the redirect and plays the signed HLS");
+            } finally {
+                publisher.destroy();
+                publisher.waitFor();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void theOnPlayHookHearsOfAnHlsPlayOnce(WebContainer.Kind container) throws Exception {
+        try (HookServer hooks = new HookServer();
+                WebContainer server = container.start(Map.of("streamlet.hls.fragment", "1s",
+                        "streamlet.hooks.onPlay", hooks.url("/play").toString()))) {
+            Process publisher = publish(server, "hooked", 8, true, true);
+            try {
+                awaitSegments(server, new StreamKey("live", "hooked"), 2);
+                HttpResponse<String> redirect = get(server.url("/live/hooked.m3u8?token=abc"));
+                assertEquals(302, redirect.statusCode());
+                JsonNode onPlay = hooks.next("/play", 5_000);
+                assertEquals("?token=abc", onPlay.get("param").asText());
+                String location = redirect.headers().firstValue("Location").orElseThrow();
+                for (int i = 0; i < 3; i++) {
+                    HttpResponse<String> playlist = get(URI.create(server.url("/")).resolve(location).toString());
+                    assertEquals(200, playlist.statusCode());
+                    for (String segment : segmentUris(playlist.body())) {
+                        assertEquals(200, getBytes(server.url("/live/" + segment)).statusCode(), segment);
+                    }
+                }
+                assertEquals(null, hooks.next("/play", 500), "one on_play for the whole play");
+                assertEquals(1, server.streamlet().hls().sessions().size());
             } finally {
                 publisher.destroy();
                 publisher.waitFor();
