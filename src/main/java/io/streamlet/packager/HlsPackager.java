@@ -64,6 +64,7 @@ public final class HlsPackager implements SourceRegistry.Listener, AutoCloseable
         this.executor = new ScheduledThreadPoolExecutor(THREADS, threads);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         executor.setRemoveOnCancelPolicy(true);
+        executor.prestartAllCoreThreads(); // its threads are there from the start: none appears later (LifecycleIT)
         executor.scheduleWithFixedDelay(sessions::endIdle, SESSION_SWEEP_MS, SESSION_SWEEP_MS, TimeUnit.MILLISECONDS);
     }
 

@@ -67,6 +67,7 @@ public final class HlsStream implements LiveCursor.Listener {
     private boolean finished;
     private boolean cleanedUp;
     private boolean warnedCutAtLimit;
+    private boolean warnedBadMedia;
     private String publisherId;
     private AccessRequest publisher;
 
@@ -213,7 +214,13 @@ public final class HlsStream implements LiveCursor.Listener {
             if (media != null) segmenter.accept(media);
         } catch (IllegalArgumentException e) {
             // The segment it was in is dropped and the next one is a discontinuity (see Segmenter#accept).
-            log.warn("[hls] {}: media the muxer cannot read at {} ms, segment dropped: {}", key, timestamp, e.getMessage());
+            if (warnedBadMedia) {
+                log.debug("[hls] {}: media the muxer cannot read at {} ms, segment dropped: {}", key, timestamp, e.getMessage());
+            } else {
+                warnedBadMedia = true;
+                log.warn("[hls] {}: media the muxer cannot read at {} ms, segment dropped (told once per stream): {}",
+                        key, timestamp, e.getMessage());
+            }
         }
     }
 
