@@ -3,6 +3,8 @@ package io.streamlet.api;
 import io.streamlet.config.ContextAttributes;
 import io.streamlet.live.LiveSource;
 import io.streamlet.metrics.Metrics;
+import io.streamlet.packager.HlsPackager;
+import io.streamlet.packager.HlsStream;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -87,6 +89,25 @@ public final class MetricsServlet extends HttpServlet {
         out.counter("streamlet_dvr_files_total", "Recording files closed.").sample(m.dvrFiles());
         out.counter("streamlet_dvr_failures_total", "Recordings stopped by an error (a disk that did not keep up, a file that could not be written).")
                 .sample(m.dvrFailures());
+        HlsPackager hls = state.hls();
+        if (hls != null) {
+            out.gauge("streamlet_hls_streams", "Streams with HLS now (ended ones while their last playlist is kept).")
+                    .sample(hls.streams().size());
+            out.gauge("streamlet_hls_sessions", "HLS plays going on (only while access control or play hooks are on).")
+                    .sample(hls.sessions().size());
+            out.gauge("streamlet_hls_kept_bytes", "Bytes of HLS segments kept in memory.")
+                    .sample(hls.streams().stream().mapToLong(HlsStream::bytesKept).sum());
+            out.counter("streamlet_hls_segments_total", "HLS segments made.").sample(hls.segmentsMade());
+            out.counter("streamlet_hls_segment_bytes_total", "Bytes of HLS segments made.").sample(hls.segmentBytesMade());
+            out.counter("streamlet_hls_segments_cut_at_limit_total", "HLS segments cut without a keyframe, at the duration or size limit.")
+                    .sample(hls.segmentsCutAtLimit());
+            out.counter("streamlet_hls_resyncs_total", "Times a stream's segmenting fell behind the source and started again at a keyframe.")
+                    .sample(hls.resyncs());
+            out.counter("streamlet_hls_requests_total", "HLS requests served, by what they asked for.")
+                    .sample("{kind=\"playlist\"}", hls.playlistsServed())
+                    .sample("{kind=\"segment\"}", hls.segmentsServed());
+            out.counter("streamlet_hls_sent_bytes_total", "Bytes of HLS playlists and segments served.").sample(hls.bytesServed());
+        }
 
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         MemoryUsage heap = memory.getHeapMemoryUsage();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.flv.CodecDetails;
 import io.streamlet.live.Client;
 import io.streamlet.live.LiveSource;
+import io.streamlet.packager.HlsPath;
+import io.streamlet.packager.HlsStream;
 import io.streamlet.live.StreamKey;
 import io.streamlet.server.Streamlet;
 import java.lang.management.ManagementFactory;
@@ -97,6 +99,16 @@ final class SrsShapes {
             a.put("sample_rate", audio.sampleRate());
             a.put("channel", audio.channels());
             a.put("profile", audio.profile());
+        }
+        HlsStream hls = state.hls() == null ? null : state.hls().find(key);
+        if (hls == null) {
+            o.putNull("hls");
+        } else {
+            ObjectNode h = o.putObject("hls");
+            h.put("url", HlsPath.playlistPath(key));
+            h.put("sequence", hls.lastSequence());
+            h.put("segments", hls.segmentsKept());
+            h.put("bytes", hls.bytesKept());
         }
         return o;
     }

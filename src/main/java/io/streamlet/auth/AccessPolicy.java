@@ -34,6 +34,7 @@ public final class AccessPolicy implements AutoCloseable {
     private final HookClient hooks;
     private final Clock clock;
     private final String serverId = newServerId();
+    private final List<URI> onHls;
 
     /** @param metrics counts the hook calls and their failures */
     public AccessPolicy(AuthConfig config, Metrics metrics, Clock clock) {
@@ -43,8 +44,9 @@ public final class AccessPolicy implements AutoCloseable {
         this.play = new Gate("play", new IpRules(config.playAllow(), config.playDeny()),
                 config.playSecret(), "on_play", config.hooksOnPlay(), "on_stop", config.hooksOnStop());
         this.onDvr = List.copyOf(config.hooksOnDvr());
+        this.onHls = List.copyOf(config.hooksOnHls());
         boolean anyHook = Stream.of(config.hooksOnPublish(), config.hooksOnUnpublish(), config.hooksOnPlay(),
-                config.hooksOnStop(), config.hooksOnDvr()).anyMatch(urls -> !urls.isEmpty());
+                config.hooksOnStop(), config.hooksOnDvr(), config.hooksOnHls()).anyMatch(urls -> !urls.isEmpty());
         this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), serverId, metrics) : null;
     }
 
@@ -85,6 +87,28 @@ public final class AccessPolicy implements AutoCloseable {
      */
     public void recordingClosed(AccessRequest publisher, String cwd, String file) {
         if (!onDvr.isEmpty()) hooks.tell("on_dvr", onDvr, publisher, Map.of("cwd", cwd, "file", file));
+    }
+
+    /**
+     * Whether anyone may play anything with nobody told: no IP rule, signature or hook applies to plays. Otherwise
+     * an HLS player, whose play is many requests, gets a session, so that a play is checked, logged and told to
+     * the hooks once.
+     */
+    public boolean isPlayOpen() {
+        return play.ipRules.isOpen() && play.signer == null && play.startUrls.isEmpty() && play.endUrls.isEmpty();
+    }
+
+    /** Whether {@link #hlsSegmentMade} tells anyone, so a caller can skip making its fields. */
+    public boolean hasHlsHooks() {
+        return !onHls.isEmpty();
+    }
+
+    /**
+     * An HLS segment of {@code publisher}'s stream was made: tells the {@code on_hls} hooks, without waiting,
+     * SRS's fields of the publisher and the segment's {@code fields} ({@code duration}, {@code file}, {@code seq_no}...).
+     */
+    public void hlsSegmentMade(AccessRequest publisher, Map<String, ?> fields) {
+        if (!onHls.isEmpty()) hooks.tell("on_hls", onHls, publisher, fields);
     }
 
     @Override

@@ -18,6 +18,7 @@ public record AuthConfig(
         List<URI> hooksOnPlay,
         List<URI> hooksOnStop,
         List<URI> hooksOnDvr,
+        List<URI> hooksOnHls,
         long hooksTimeoutMs) {
 
     public static AuthConfig read(ConfigReader r) {
@@ -33,6 +34,7 @@ public record AuthConfig(
                 r.httpUrls("streamlet.hooks.onPlay"),
                 r.httpUrls("streamlet.hooks.onStop"),
                 r.httpUrls("streamlet.hooks.onDvr"),
+                r.httpUrls("streamlet.hooks.onHls"),
                 r.duration("streamlet.hooks.timeout", 3_000, 10, 60_000));
     }
 

@@ -95,11 +95,11 @@ final class HookClient implements AutoCloseable {
     }
 
     /**
-     * Tells each of {@code urls}, without waiting and whatever they answer (on_unpublish, on_stop, on_dvr);
-     * {@code extra} adds fields to the body (on_dvr's {@code cwd} and {@code file}).
+     * Tells each of {@code urls}, without waiting and whatever they answer (on_unpublish, on_stop, on_dvr, on_hls);
+     * {@code fields} are added to the request's (on_dvr's {@code cwd} and {@code file}, on_hls's segment).
      */
-    void tell(String action, List<URI> urls, AccessRequest request, Map<String, String> extra) {
-        byte[] body = body(action, request, extra);
+    void tell(String action, List<URI> urls, AccessRequest request, Map<String, ?> fields) {
+        byte[] body = body(action, request, fields);
         for (URI url : urls) post(action, url, body, request.clientId());
     }
 
@@ -137,8 +137,8 @@ final class HookClient implements AutoCloseable {
                 });
     }
 
-    /** The JSON body of a hook call. */
-    byte[] body(String action, AccessRequest request, Map<String, String> extra) {
+    /** The JSON body of a hook call: SRS's fields of {@code request}, then {@code fields}. */
+    byte[] body(String action, AccessRequest request, Map<String, ?> fields) {
         ObjectNode json = JSON.createObjectNode();
         json.put("action", action);
         json.put("client_id", request.clientId());
@@ -152,7 +152,7 @@ final class HookClient implements AutoCloseable {
         json.put("stream_id", request.streamId());
         json.put("server_id", serverId);
         if (request.pageUrl() != null) json.put("pageUrl", request.pageUrl());
-        extra.forEach(json::put);
+        fields.forEach((name, value) -> json.set(name, JSON.valueToTree(value)));
         try {
             return JSON.writeValueAsBytes(json);
         } catch (JsonProcessingException e) {

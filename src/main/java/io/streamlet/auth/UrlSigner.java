@@ -68,12 +68,14 @@ public final class UrlSigner {
     }
 
     /**
-     * The {@code /app/stream} a URL names, as signed: the last two path segments, without {@code .flv}
-     * ({@code rtmp://h/live/s}, {@code http://h:8080/ctx/live/s.flv} → {@code /live/s}).
+     * The {@code /app/stream} a URL names, as signed: the last two path segments, without {@code .flv} or
+     * {@code .m3u8} ({@code rtmp://h/live/s}, {@code http://h:8080/ctx/live/s.flv}, {@code .../live/s.m3u8} → {@code /live/s}).
      */
     static String streamPathOf(URI url) {
         String path = url.getPath() == null ? "" : url.getPath();
-        if (path.endsWith(".flv")) path = path.substring(0, path.length() - ".flv".length());
+        for (String extension : new String[] {".flv", ".m3u8"}) {
+            if (path.endsWith(extension)) path = path.substring(0, path.length() - extension.length());
+        }
         String[] segments = path.split("/");
         if (segments.length < 3) throw new IllegalArgumentException("no /app/stream in " + url);
         return "/" + segments[segments.length - 2] + "/" + segments[segments.length - 1];

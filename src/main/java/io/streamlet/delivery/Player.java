@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>The close path</h2>
  * <pre>
- *            requestClose (kick, stall, shutdown)        drain's turn: finish + complete()
+ *            requestClose (kick, stall, shutdown)        drain's turn, once no write is pending
+ *                                                        (or the stall watchdog says it never will):
  *   OPEN ─────────────────────────────────────▶ CLOSING ─────────────────────────────────▶ CLOSED
+ *                                                        finish + complete()
  *    │  drain: end of stream, write failed: finish + complete()                             ▲
  *    ├──────────────────────────────────────────────────────────────────────────────────────┤
  *    │  transport gone (container error, timeout, complete): wait for the drain, finish     │
@@ -78,6 +80,8 @@ public final class Player implements LiveCursor.Listener, Client {
     private volatile String closeReason;
     /** The transport owes us an onWritePossible(); until then nobody writes. */
     private volatile boolean writeBlocked = true;
+    /** A closing player's pending write will never finish (stalled): complete without waiting for it. */
+    private volatile boolean abandonPendingWrite;
     /** When the transport last accepted bytes (or the player was last caught up), for the stall watchdog. */
     private volatile long lastProgressNanos = System.nanoTime();
     private boolean needsFlush;
@@ -213,8 +217,11 @@ public final class Player implements LiveCursor.Listener, Client {
 
     /** Ends the player of a transport that made no progress for {@code timeoutMs}. */
     void closeStalled(long timeoutMs) {
+        abandonPendingWrite = true;
         if (requestClose("stalled: no write progress for " + timeoutMs + " ms")) {
             metrics.connectionFailed(kind.metric(), Metrics.ConnectionError.STALLED);
+        } else if (state.get() == State.CLOSING && wip.getAndIncrement() == 0) {
+            schedule(); // closing already, but waiting for a write that will not finish: finish now
         }
     }
 
@@ -243,7 +250,11 @@ public final class Player implements LiveCursor.Listener, Client {
                     case OPEN -> {
                         if (!writeBlocked) writeLoop();
                     }
-                    case CLOSING -> finish(State.CLOSING, closeReason);
+                    case CLOSING -> {
+                        // A write still pending (an async WebSocket send) goes out before the end: onWritePossible
+                        // brings the drain back; a stalled one is abandoned by the watchdog.
+                        if (!writeBlocked || abandonPendingWrite) finish(State.CLOSING, closeReason);
+                    }
                     case CLOSED -> { } // the transport went away meanwhile
                 }
                 missed = wip.addAndGet(-missed);

@@ -80,6 +80,7 @@ public final class LiveCursor implements AutoCloseable {
     private long droppedTags;
     private long tagsOut;
     private long bytesOut;
+    private int sessionStarts;
 
     LiveCursor(LiveSource source, String id, Mode mode, Listener listener) {
         this.source = source;
@@ -97,6 +98,10 @@ public final class LiveCursor implements AutoCloseable {
 
     public LiveSource source() {
         return source;
+    }
+
+    public Mode mode() {
+        return mode;
     }
 
     /** How many times this consumer fell behind and skipped forward. */
@@ -122,6 +127,14 @@ public final class LiveCursor implements AutoCloseable {
     /** The encoder's report of {@code n} more bytes handed to the transport; on the advancing thread. */
     public void countBytesOut(int n) {
         bytesOut += n;
+    }
+
+    /**
+     * Publisher sessions that began after this cursor's first (republishes within the grace window,
+     * take-overs) which it has moved into: a segmenter marks a discontinuity when this changes.
+     */
+    public int sessionStarts() {
+        return sessionStarts;
     }
 
     /** Whether the stream has audio; known once the first {@link #advance} returned true. */
@@ -259,7 +272,10 @@ public final class LiveCursor implements AutoCloseable {
             return false;
         }
         cursor++;
-        if (tag.sessionStart) awaitKeyframe = hasVideo; // a republish: resume at its first keyframe
+        if (tag.sessionStart) { // a republish: resume at its first keyframe
+            awaitKeyframe = hasVideo;
+            sessionStarts++;
+        }
         if (!wanted(tag)) return false;
         if (tag.header) {
             switch (tag.type) {

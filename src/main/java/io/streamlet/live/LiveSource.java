@@ -123,8 +123,13 @@ public final class LiveSource {
         return sum;
     }
 
+    /** Players attached now: lossy consumers. Sinks (HLS, recording), which are lossless, are not counted. */
     public int consumerCount() {
-        return consumers.size();
+        int players = 0;
+        for (LiveCursor c : consumers) {
+            if (c.mode() == LiveCursor.Mode.LOSSY) players++;
+        }
+        return players;
     }
 
     /** Number of media and data messages published so far. */

@@ -11,6 +11,7 @@ import io.streamlet.live.SourceRegistry;
 import io.streamlet.metrics.Metrics;
 import io.streamlet.record.RecordedFile;
 import io.streamlet.record.Recorders;
+import io.streamlet.packager.HlsPackager;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.ZoneId;
@@ -37,6 +38,8 @@ public final class Streamlet implements AutoCloseable {
     private final AccessPolicy access;
     private final Recorders recorders;
     private final RtmpServer rtmp;
+    /** Null when HLS is off ({@code streamlet.hls.enabled}). */
+    private final HlsPackager hls;
 
     private Streamlet(StreamletConfig config) {
         this.config = config;
@@ -44,6 +47,8 @@ public final class Streamlet implements AutoCloseable {
         this.players = new Players(config.delivery(), metrics);
         this.access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC());
         this.recorders = new Recorders(config.dvr(), registry, metrics, this::findClient, this::recorded, ZoneId.systemDefault());
+        this.hls = config.hls().enabled() ? new HlsPackager(config.hls(), access, this::findClient) : null;
+        if (hls != null) registry.addListener(hls);
         this.rtmp = config.rtmp().enabled() ? new RtmpServer(config.rtmp(), registry, players, access, metrics) : null;
     }
 
@@ -116,6 +121,11 @@ public final class Streamlet implements AutoCloseable {
         access.recordingClosed(publisher, System.getProperty("user.dir"), file.file().toString());
     }
 
+    /** HLS output, or null when {@code streamlet.hls.enabled} is off. */
+    public HlsPackager hls() {
+        return hls;
+    }
+
     /** The bound RTMP port, or null when RTMP is off or its port could not be bound. */
     public Integer rtmpPort() {
         return rtmp == null || !rtmp.isListening() ? null : rtmp.port();
@@ -166,6 +176,7 @@ public final class Streamlet implements AutoCloseable {
         if (rtmp != null) rtmp.close(); // no new publishers; the current ones are disconnected
         registry.close(); // every stream ends: its players get what they still had to, then end of stream
         recorders.close(); // the recordings write what their ended streams still had and close their files
+        if (hls != null) hls.close(); // after the registry: the streams' last segments and ENDLIST are made
         long drainMs = config.delivery().shutdownDrainMs();
         try {
             if (!players.awaitAllClosed(drainMs)) {

@@ -6,6 +6,7 @@ import io.streamlet.delivery.DeliveryConfig;
 import io.streamlet.ingest.RtmpConfig;
 import io.streamlet.live.LiveConfig;
 import io.streamlet.record.DvrConfig;
+import io.streamlet.packager.HlsConfig;
 import java.util.function.Function;
 
 /**
@@ -16,11 +17,12 @@ import java.util.function.Function;
  * <p>Each knob has a name such as {@code streamlet.rtmp.port}; see {@link io.streamlet.config.KnobNames}
  * for where its value comes from. A bad value fails {@link #load} with a message naming the knob.
  */
-public record StreamletConfig(RtmpConfig rtmp, LiveConfig live, DeliveryConfig delivery, AuthConfig auth, DvrConfig dvr) {
+public record StreamletConfig(RtmpConfig rtmp, LiveConfig live, DeliveryConfig delivery, AuthConfig auth, DvrConfig dvr,
+        HlsConfig hls) {
 
     public static StreamletConfig read(ConfigReader r) {
         return new StreamletConfig(RtmpConfig.read(r), LiveConfig.read(r), DeliveryConfig.read(r), AuthConfig.read(r),
-                DvrConfig.read(r));
+                DvrConfig.read(r), HlsConfig.read(r));
     }
 
     public static StreamletConfig load(Function<String, String> source) {

@@ -8,6 +8,9 @@ import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
+import io.streamlet.packager.HlsPackager;
+import io.streamlet.packager.HlsPath;
+import io.streamlet.packager.HlsSessions;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -26,10 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Auth, second in the chain after CORS (SRS's order): a request for a stream ({@code /app/stream.flv},
- * parsed by the very function the stream servlet uses, so no spelling of a path can be judged as one stream
- * and served as another) must pass the play rules of the {@link AccessPolicy}; any other request (static
- * files, the API) must pass the play IP rules. A denied request gets 403 and goes no further.
+ * Auth, second in the chain after CORS (SRS's order): a request for a stream ({@code /app/stream.flv}, or its
+ * HLS: {@code /app/stream.m3u8} and segments, see {@link #filterHls}; each parsed by the very function its
+ * servlet uses, so no spelling of a path can be judged as one stream and served as another) must pass the play
+ * rules of the {@link AccessPolicy}; any other request (static files, the API) must pass the play IP rules. A
+ * denied request gets 403 and goes no further.
  *
  * <p>While {@code on_play} hooks are asked, no container thread waits: the request goes async and, once
  * allowed, is dispatched again through the chain (this filter is mapped for ASYNC too), where the
@@ -45,10 +49,14 @@ public final class AuthFilter extends HttpFilter {
     static final String AUTHORIZED_PLAY = AuthFilter.class.getName() + ".authorizedPlay";
     /** Request attribute set by the stream servlet when the play became a WebSocket: its session tells on_stop. */
     static final String ENDS_WITH_WEBSOCKET = AuthFilter.class.getName() + ".endsWithWebSocket";
+    /** Request attribute: an HLS request allowed after its hooks answered, in its ASYNC dispatch. */
+    private static final String AUTHORIZED_HLS = AuthFilter.class.getName() + ".authorizedHls";
 
     private transient AccessPolicy access;
     private transient FlvMount mount;
     private transient SourceRegistry registry;
+    /** Null when HLS is off: its URLs are then nothing but files that do not exist. */
+    private transient HlsPackager hls;
 
     @Override
     public void init() {
@@ -56,6 +64,7 @@ public final class AuthFilter extends HttpFilter {
         access = streamlet.access();
         mount = ContextAttributes.require(getServletContext()::getAttribute, HttpConfig.class).flvMount();
         registry = streamlet.registry();
+        hls = streamlet.hls();
     }
 
     @Override
@@ -66,7 +75,16 @@ public final class AuthFilter extends HttpFilter {
             play(authorized, req, resp, chain);
             return;
         }
+        if (req.getAttribute(AUTHORIZED_HLS) != null) {
+            chain.doFilter(req, resp);
+            return;
+        }
         StreamKey key = FlvStreamServlet.keyOf(req, mount);
+        HlsPath hlsPath = key == null && hls != null ? HlsServlet.pathOf(req) : null;
+        if (hlsPath != null) {
+            filterHls(hlsPath, req, resp, chain);
+            return;
+        }
         if (key == null) {
             Decision decision = access.checkPlayAddress(req.getRemoteAddr());
             if (decision.allowed()) chain.doFilter(req, resp); else forbid(resp);
@@ -85,6 +103,81 @@ public final class AuthFilter extends HttpFilter {
         }
         AsyncContext async = req.startAsync();
         decision.thenAccept(d -> resumeAfterHooks(d, request, async));
+    }
+
+    /**
+     * An HLS request (playlist, segment, initialization section) is judged as a play of its stream. While plays
+     * are open to all, it simply goes through. Otherwise a play is a session ({@link HlsSessions}): a request
+     * carrying a live session's token goes through (the IP rules still apply); any other is checked as a new
+     * play (IP rules, signature, {@code on_play} hooks) and, if allowed, opens a session; a playlist request then
+     * answers with a redirect to its URL with the token added, which the player keeps polling and which the
+     * playlist carries on to its segments. Only the session's end (no request for a while) tells {@code on_stop}.
+     */
+    private void filterHls(HlsPath path, HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+            throws IOException, ServletException {
+        if (access.isPlayOpen()) {
+            chain.doFilter(req, resp);
+            return;
+        }
+        if (hls.sessions().touch(req.getParameter(HlsSessions.PARAM), path.key())) {
+            if (access.checkPlayAddress(req.getRemoteAddr()).allowed()) chain.doFilter(req, resp); else forbid(resp);
+            return;
+        }
+        AccessRequest request = playRequest(req, path.key());
+        CompletableFuture<Decision> decision = access.authorizePlay(request);
+        if (decision.isDone()) {
+            if (!decision.join().allowed()) {
+                forbid(resp);
+            } else if (startHlsSession(request, path, req, resp)) {
+                chain.doFilter(req, resp);
+            }
+            return;
+        }
+        AsyncContext async = req.startAsync();
+        decision.thenAccept(d -> resumeHlsAfterHooks(d, request, path, async));
+    }
+
+    /** Opens an allowed HLS play's session; true when the request goes on to be served, false if redirected. */
+    private boolean startHlsSession(AccessRequest request, HlsPath path, HttpServletRequest req, HttpServletResponse resp) {
+        String token = hls.sessions().open(request);
+        if (path.kind() != HlsPath.Kind.PLAYLIST) return true; // a segment fetched on its own: its session idles out
+        String query = withoutParam(req.getQueryString(), HlsSessions.PARAM);
+        // Set by hand: sendRedirect(String) differs between Servlet 6.0 and 6.1 containers.
+        resp.setStatus(HttpServletResponse.SC_FOUND);
+        resp.setHeader("Location", req.getRequestURI() + "?" + (query.isEmpty() ? "" : query + "&") + HlsSessions.PARAM + "=" + token);
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(0);
+        return false;
+    }
+
+    /** On a hook client thread: serves the HLS request in an ASYNC dispatch, redirects it, or answers 403. */
+    private void resumeHlsAfterHooks(Decision decision, AccessRequest request, HlsPath path, AsyncContext async) {
+        try {
+            HttpServletRequest req = (HttpServletRequest) async.getRequest();
+            HttpServletResponse resp = (HttpServletResponse) async.getResponse();
+            if (!decision.allowed()) {
+                forbid(resp);
+            } else if (startHlsSession(request, path, req, resp)) {
+                req.setAttribute(AUTHORIZED_HLS, Boolean.TRUE);
+                async.dispatch();
+                return;
+            }
+            async.complete();
+        } catch (IOException | IllegalStateException e) {
+            log.debug("[{}] HLS request ended before the access decision: {}", request.clientId(), e.toString());
+        }
+    }
+
+    /** {@code query} without any {@code name=...} parameter (an expired session's token); "" for none. */
+    static String withoutParam(String query, String name) {
+        if (query == null) return "";
+        StringBuilder kept = new StringBuilder();
+        for (String part : query.split("&")) {
+            if (part.isEmpty() || part.equals(name) || part.startsWith(name + "=")) continue;
+            if (kept.length() > 0) kept.append('&');
+            kept.append(part);
+        }
+        return kept.toString();
     }
 
     /** On a hook client thread: lets the request through the chain again, or answers 403. */

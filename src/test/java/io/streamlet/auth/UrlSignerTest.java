@@ -60,6 +60,7 @@ class UrlSignerTest {
         assertEquals("/live/s", UrlSigner.streamPathOf(URI.create("rtmp://h/live/s")));
         assertEquals("/live/s", UrlSigner.streamPathOf(URI.create("http://h:8080/live/s.flv")));
         assertEquals("/live/s", UrlSigner.streamPathOf(URI.create("http://h:8080/ctx/live/s.flv?x=1")));
+        assertEquals("/live/s", UrlSigner.streamPathOf(URI.create("http://h:8080/live/s.m3u8")));
         assertThrows(IllegalArgumentException.class, () -> UrlSigner.streamPathOf(URI.create("http://h/s.flv")));
     }
 }

@@ -35,6 +35,23 @@ class StreamletConfigTest {
         assertEquals(16 * 1024, c.delivery().writeBatchBytes());
         assertEquals(Runtime.getRuntime().availableProcessors(), c.delivery().fanoutThreads());
         assertEquals(List.of("*"), HttpConfig.read(new ConfigReader(name -> null)).corsAllowOrigins());
+        assertTrue(c.hls().enabled(), "HLS is on by default");
+        assertEquals(2_000, c.hls().fragmentMs());
+        assertEquals(6, c.hls().window());
+        assertEquals(null, c.hls().path(), "served from memory only");
+        assertEquals(List.of(), c.auth().hooksOnHls());
+    }
+
+    @Test
+    void readsTheHlsKnobs() {
+        StreamletConfig c = load(Map.of("streamlet.hls.enabled", "false", "streamlet.hls.fragment", "4s",
+                "streamlet.hls.window", "10", "streamlet.hls.path", "hls-out/",
+                "streamlet.hooks.onHls", "http://127.0.0.1:8085/api/v1/hls"));
+        assertFalse(c.hls().enabled());
+        assertEquals(4_000, c.hls().fragmentMs());
+        assertEquals(10, c.hls().window());
+        assertEquals(java.nio.file.Path.of("hls-out").toAbsolutePath(), c.hls().path());
+        assertEquals("http://127.0.0.1:8085/api/v1/hls", c.auth().hooksOnHls().get(0).toString());
     }
 
     @Test
@@ -73,6 +90,9 @@ class StreamletConfigTest {
         "streamlet.http.writeBatch     | 1TiB    | invalid value '1TiB' for streamlet.http.writeBatch: expected a size",
         "streamlet.http.writeBatch     | 100     | invalid value '100' for streamlet.http.writeBatch: must be between 512",
         "streamlet.http.fanoutThreads  | 0       | invalid value '0' for streamlet.http.fanoutThreads: must be between 1 and 1024",
+        "streamlet.hls.fragment        | 100ms   | invalid value '100ms' for streamlet.hls.fragment: must be between 500 and 60000",
+        "streamlet.hls.window          | 1       | invalid value '1' for streamlet.hls.window: must be between 2 and 100",
+        "streamlet.hooks.onHls         | ftp://x | invalid value 'ftp://x' for streamlet.hooks.onHls: expected http://",
     })
     void badValueIsRefusedWithAMessageNamingTheKnob(String name, String value, String message) {
         String error = error(name, value);
