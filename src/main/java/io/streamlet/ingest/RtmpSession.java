@@ -263,16 +263,28 @@ public final class RtmpSession {
 
     private void onPublish(Command command, int streamId) throws RtmpProtocolException {
         if (state == State.PUBLISHING) throw new RtmpProtocolException("second 'publish' while publishing " + streamKey);
-        if (state != State.CONNECTED) throw new RtmpProtocolException("'publish' while " + state.name().toLowerCase(Locale.ROOT));
-        String stream = command.argument(0) instanceof String s ? takeQuery(s) : "";
-        if (!StreamKey.isValidName(app) || !StreamKey.isValidName(stream)) {
-            refuse(streamId, "NetStream.Publish.BadName", "invalid app or stream name '" + app + "/" + stream + "'");
-            return;
-        }
-        StreamKey key = new StreamKey(app, stream);
+        StreamKey key = requestedStream("publish", command, streamId, "NetStream.Publish.BadName");
+        if (key == null) return;
         AccessRequest request = new AccessRequest(clientId, clientIp, key, queryParameters, tcUrl, null, clientId);
         state = State.AWAITING_DECISION;
         peer.await(access.authorizePublish(request), decision -> startPublishing(decision, request, streamId));
+    }
+
+    /**
+     * The stream a {@code publish} or {@code play} names (its query kept for authorization), or null when the
+     * name is invalid and the client was refused with {@code badNameCode}.
+     */
+    private StreamKey requestedStream(String commandName, Command command, int streamId, String badNameCode)
+            throws RtmpProtocolException {
+        if (state != State.CONNECTED) {
+            throw new RtmpProtocolException("'" + commandName + "' while " + state.name().toLowerCase(Locale.ROOT));
+        }
+        String stream = command.argument(0) instanceof String s ? takeQuery(s) : "";
+        if (!StreamKey.isValidName(app) || !StreamKey.isValidName(stream)) {
+            refuse(streamId, badNameCode, "invalid app or stream name '" + app + "/" + stream + "'");
+            return null;
+        }
+        return new StreamKey(app, stream);
     }
 
     private void startPublishing(Decision decision, AccessRequest request, int streamId) {
@@ -301,13 +313,8 @@ public final class RtmpSession {
     }
 
     private void onPlay(Command command, int streamId) throws RtmpProtocolException {
-        if (state != State.CONNECTED) throw new RtmpProtocolException("'play' while " + state.name().toLowerCase(Locale.ROOT));
-        String stream = command.argument(0) instanceof String s ? takeQuery(s) : "";
-        if (!StreamKey.isValidName(app) || !StreamKey.isValidName(stream)) {
-            refuse(streamId, "NetStream.Play.StreamNotFound", "invalid app or stream name '" + app + "/" + stream + "'");
-            return;
-        }
-        StreamKey key = new StreamKey(app, stream);
+        StreamKey key = requestedStream("play", command, streamId, "NetStream.Play.StreamNotFound");
+        if (key == null) return;
         LiveSource live = registry.find(key);
         String publisher = live == null ? null : live.publisherId();
         AccessRequest request = new AccessRequest(clientId, clientIp, key, queryParameters, tcUrl, "",
