@@ -86,6 +86,27 @@ class RtmpPlayIT {
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource(WebContainer.Kind.class)
+    void gstreamerRtmp2srcPlaysAndDecodes(WebContainer.Kind container) throws Exception {
+        String ffmpeg = ExternalTools.require("ffmpeg", "ffmpeg");
+        String gst = ExternalTools.require("gst-launch-1.0", "gstreamer1.0-tools");
+        try (WebContainer server = container.start(Map.of())) {
+            Process publisher = publish(ffmpeg, server, "gst", 14);
+            try {
+                // GStreamer's own RTMP client (rtmp2src), its FLV demuxer and an H.264 decoder: 60 decoded frames, then EOS.
+                Result played = ExternalTools.run(List.of(gst, "-q", "rtmp2src",
+                        "location=rtmp://127.0.0.1:" + server.rtmpPort() + "/live/gst", "!", "flvdemux", "name=d",
+                        "d.video", "!", "h264parse", "!", "avdec_h264", "!", "identity", "eos-after=60", "error-after=-1",
+                        "!", "fakesink", "sync=false"), 30);
+                assertEquals(0, played.exitCode(), played.output());
+                assertFalse(played.output().contains("ERROR"), played.output());
+            } finally {
+                stop(publisher);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
     void anRtmpPlayerIsListedCountedAndKickedThroughTheApi(WebContainer.Kind container) throws Exception {
         String ffmpeg = ExternalTools.require("ffmpeg", "ffmpeg");
         try (WebContainer server = container.start(Map.of())) {
