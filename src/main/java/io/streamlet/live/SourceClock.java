@@ -8,7 +8,8 @@ package io.streamlet.live;
  * timestamp. A step on a track that goes back more than {@link #MAX_BACKWARD_MS} or forward more than
  * {@link #MAX_FORWARD_MS} is a discontinuity (an encoder restart, a broken clock): the mapping is moved
  * so that tag lands just after the previous one. Small inversions between audio and video are clamped,
- * so source time never goes backwards, without letting the clamp accumulate.
+ * so source time never goes backwards, without letting the clamp accumulate; a tag whose time is far from the
+ * other track's is joined to the present as well, so source time never leaps forward either.
  */
 final class SourceClock {
     static final long MAX_BACKWARD_MS = 500;
@@ -45,14 +46,14 @@ final class SourceClock {
             started = true;
         }
         long mapped = unwrapped + offset;
-        if (seen[track]) {
-            long step = unwrapped - lastUnwrapped[track];
-            if (step < -MAX_BACKWARD_MS || step > MAX_FORWARD_MS) {
-                offset += lastMapped + STEP_MS - mapped;
-                mapped = lastMapped + STEP_MS;
-            }
+        long step = seen[track] ? unwrapped - lastUnwrapped[track] : 0;
+        if (step < -MAX_BACKWARD_MS || step > MAX_FORWARD_MS) {
+            offset += lastMapped + STEP_MS - mapped;
+            mapped = lastMapped + STEP_MS;
         } else if (mapped < lastMapped - MAX_BACKWARD_MS || mapped > lastMapped + MAX_FORWARD_MS) {
-            // A track's first tag far from the others' clock: join it to the present.
+            // A tag far from the other track's clock (a track's first tag, or one whose clock stayed put while
+            // a discontinuity of the other moved the offset): join it to the present, so that source time never
+            // leaps (found by fuzzing: leaps of 2^31 ms wrapped players' 32-bit timestamps backwards).
             offset += lastMapped - mapped;
             mapped = lastMapped;
         }

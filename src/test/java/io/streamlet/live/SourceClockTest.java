@@ -55,4 +55,21 @@ class SourceClockTest {
             last = t;
         }
     }
+
+    @Test
+    void aDiscontinuityOnOneTrackDoesNotMakeTheOtherLeap() {
+        // Found by fuzzing a publish: video jumps by 2^31 ms (twice), audio goes on at its own pace; the shared
+        // offset moved by the video's discontinuities must not carry audio (and source time) 2^31 ms ahead.
+        SourceClock clock = new SourceClock();
+        assertEquals(0, clock.map(1, 0));
+        assertEquals(0, clock.map(0, 0));
+        long t = clock.map(1, 2_147_483_681L);
+        assertTrue(t <= SourceClock.STEP_MS, "a discontinuity is a small step, was " + t);
+        long audio = clock.map(0, 20);
+        assertTrue(audio < 1_000, "audio goes on near the present, was " + audio);
+        long video = clock.map(1, 66);
+        assertTrue(video < 1_000, "and so does video, was " + video);
+        long later = clock.map(0, 40);
+        assertTrue(later >= video && later < 1_000, "never back, never a leap: " + later);
+    }
 }
