@@ -13,6 +13,7 @@ import io.streamlet.live.StreamKey;
 import io.streamlet.testing.HookServer;
 import io.streamlet.testing.HookServer.Answer;
 import io.streamlet.testing.HttpFlvClient;
+import io.streamlet.testing.RtmpTestPlayer;
 import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.WebContainer;
 import java.net.URI;
@@ -207,6 +208,32 @@ class HooksIT {
             }
             try (HttpFlvClient player = new HttpFlvClient(server.httpPort(), "GET", "/live/open2.flv")) {
                 assertEquals(200, player.status, "the same hook lets other streams through");
+            }
+        }
+    }
+
+    @Test
+    void anRtmpPlayerIsAskedForAndItsEndTold() throws Exception {
+        try (RtmpTestPublisher pub = publish("rtmpshow")) {
+            sendHeaders(pub);
+            sendFrames(pub, 0, 0, 30, 500);
+            String url = "rtmp://127.0.0.1:" + server.rtmpPort() + "/live/rtmpshow?token=r1";
+            JsonNode onPlay;
+            try (RtmpTestPlayer player = RtmpTestPlayer.play(url)) {
+                player.awaitStatus("NetStream.Play.Start");
+                onPlay = next("/on_play", "rtmpshow");
+                assertEquals("on_play", onPlay.get("action").asText());
+                assertEquals("?token=r1", onPlay.get("param").asText());
+                assertNull(next("/on_stop", "rtmpshow", 200), "no on_stop while the player plays");
+            }
+            JsonNode onStop = next("/on_stop", "rtmpshow");
+            assertNotNull(onStop, "on_stop when the RTMP player leaves");
+            assertEquals(onPlay.get("client_id"), onStop.get("client_id"));
+
+            hooks.answer("/on_play", "rtmpshow", Answer.DENY);
+            try (RtmpTestPlayer refused = RtmpTestPlayer.play(url)) {
+                refused.awaitEnd(java.time.Duration.ofSeconds(5));
+                assertEquals(List.of("NetStream.Play.Failed"), refused.statusCodes(), "the hook said no");
             }
         }
     }
