@@ -10,12 +10,16 @@ import io.streamlet.flv.FlvHeader;
 import io.streamlet.testing.FlvCollector;
 import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.RtmpTestPublisher;
+import io.streamlet.testing.TestCertificate;
 import io.streamlet.testing.WebContainer;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
+import java.security.KeyStore;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -131,6 +135,38 @@ class WebSocketFlvIT {
             long deadline = System.currentTimeMillis() + 10_000;
             while (allowed.received().length < 13 && System.currentTimeMillis() < deadline) Thread.sleep(20);
             assertTrue(allowed.received().length >= 13, "an allowed origin plays");
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void wssOnTheTlsPortCarriesTheSameStream(WebContainer.Kind container) throws Exception {
+        try (WebContainer server = container.startWithHttp2(Map.of());
+                RtmpTestPublisher publisher = RtmpTestPublisher.publish("127.0.0.1", server.rtmpPort(), "live", "wss")) {
+            sendHeaders(publisher);
+            sendFrames(publisher, 0, 0, 31, 300);
+            Recorder recorder = new Recorder();
+            // The test's self-signed certificate: trusted through a keystore of its own.
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            TestCertificate certificate = TestCertificate.selfSigned();
+            try (var in = java.nio.file.Files.newInputStream(certificate.keystore())) {
+                keys.load(in, certificate.password().toCharArray());
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(keys);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, trust.getTrustManagers(), null);
+            HttpClient.newBuilder().sslContext(tls).build().newWebSocketBuilder()
+                    .buildAsync(URI.create("wss://localhost:" + server.httpsPort() + "/live/wss.flv"), recorder)
+                    .get(10, TimeUnit.SECONDS);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (recorder.received().length < 1000 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+            publisher.close();
+            assertEquals(1000, recorder.closed.get(10, TimeUnit.SECONDS), "a normal close frame ends the stream");
+            byte[] ws = recorder.received();
+            FlvCollector flv = new FlvCollector();
+            flv.feed(ws, 0, ws.length);
+            assertFlv(flv);
         }
     }
 }
