@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamlet.flv.FlvHeader;
 import io.streamlet.flv.FlvTag;
+import io.streamlet.live.LiveSource;
 import io.streamlet.live.StreamKey;
 import io.streamlet.testing.ExternalTools;
 import io.streamlet.testing.FlvCollector;
@@ -100,6 +101,11 @@ class RepublishIT {
         try (RtmpTestPublisher first = publish(stream)) {
             sendHeaders(first);
             sendFrames(first, 0, 0, 45, 500);
+            // The player must join at the last keyframe (frame 30): wait until the server has every frame, or it
+            // joins at frame 0 and still has this session's tags to read when the next session starts.
+            LiveSource source = server.streamlet().registry().find(new StreamKey("live", stream));
+            long deadline = System.currentTimeMillis() + 5000;
+            while (source.tagsIn() < 3 + 45 * 2 && System.currentTimeMillis() < deadline) Thread.sleep(10);
             player = new HttpFlvClient(server.httpPort(), "GET", "/live/" + stream + ".flv");
             player.readTags(3 + 15 * 2, 5000);
         }
