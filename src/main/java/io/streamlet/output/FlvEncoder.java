@@ -33,11 +33,6 @@ public final class FlvEncoder implements StreamEncoder {
     }
 
     @Override
-    public int minBufferSize() {
-        return FlvTag.HEADER_SIZE;
-    }
-
-    @Override
     public int read(byte[] buf, int off, int len) {
         if (len < FlvTag.HEADER_SIZE) throw new IllegalArgumentException("buffer smaller than a tag header");
         int n = 0;

@@ -18,9 +18,4 @@ public interface StreamEncoder {
 
     /** The cursor the bytes come from. */
     LiveCursor cursor();
-
-    /** The smallest buffer {@link #read} takes. */
-    default int minBufferSize() {
-        return 64;
-    }
 }
