@@ -23,6 +23,8 @@ final class RtmpSocketTransport implements Transport {
     /** What the socket has not taken yet, or null. */
     private ByteBuffer pending;
     private volatile Player player;
+    /** The player ended its stream: its drain is done with the socket, whose remainder may be pushed out. */
+    private volatile boolean completed;
     private volatile long bytesWritten;
 
     /** @param onComplete ends the connection when its player is done (any thread) */
@@ -80,6 +82,7 @@ final class RtmpSocketTransport implements Transport {
 
     @Override
     public void complete() {
+        completed = true;
         onComplete.run();
     }
 
@@ -92,8 +95,11 @@ final class RtmpSocketTransport implements Transport {
         return true;
     }
 
-    /** One last try to push a remainder out before the socket closes. */
+    /**
+     * One last try to push a remainder out before the socket closes: before a player was attached, or after it
+     * completed (a player's drain may still be in the socket otherwise, and a broken socket takes nothing).
+     */
     void flushRemainder() {
-        if (pending != null) isReady();
+        if ((player == null || completed) && pending != null) isReady();
     }
 }
