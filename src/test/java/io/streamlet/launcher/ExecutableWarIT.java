@@ -11,6 +11,8 @@ import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.StandaloneContainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +76,12 @@ class ExecutableWarIT {
         assertTrue(log().contains("Streamlet access control in /: publish: open; play: open; API and /metrics: open"), log());
         assertTrue(log().contains("Streamlet ignores the system property streamlet.rtmp.idleTimout: no knob has that name"
                 + " (did you mean streamlet.rtmp.idleTimeout?)"), log());
+
+        // The launcher's classes sit at the WAR's root for the JVM, not for browsers.
+        HttpURLConnection launcherClass = (HttpURLConnection) URI.create(
+                "http://127.0.0.1:" + httpPort + "/io/streamlet/launcher/Main.class").toURL().openConnection();
+        assertEquals(403, launcherClass.getResponseCode(), "the launcher is not served as a static file");
+        launcherClass.disconnect();
 
         Process publisher = ExternalTools.start(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
                 "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-f", "lavfi", "-i", "sine=frequency=440",
