@@ -116,7 +116,13 @@ public final class EmbeddedJetty implements WebContainer {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        // Server.stop() leaves a context added after the server started (the root here) running, with its
+        // RTMP port and threads: stop it first, while its players' connections are still open.
+        try {
+            root.undeploy();
+        } finally {
+            server.stop();
+        }
     }
 
     @Override
