@@ -291,6 +291,10 @@ public final class RtmpSession {
         if (state != State.AWAITING_DECISION) return; // the connection closed meanwhile
         state = State.CONNECTED;
         StreamKey key = request.key();
+        if (decision.busy()) { // another origin of the cluster publishes it
+            refuseBusy(request, streamId, decision.reason());
+            return;
+        }
         if (!decision.allowed()) {
             streamKey = key;
             refuse(streamId, "NetStream.Publish.Denied", "publishing " + key + " is not allowed");
@@ -299,9 +303,7 @@ public final class RtmpSession {
         try {
             publication = registry.publish(key, clientId, () -> peer.abort("replaced by a new publisher of " + key));
         } catch (StreamBusyException e) {
-            access.publishEnded(request); // as SRS: a backend told of the publish learns that it did not last
-            streamKey = key;
-            refuse(streamId, "NetStream.Publish.BadName", e.getMessage());
+            refuseBusy(request, streamId, e.getMessage());
             return;
         }
         publishRequest = request;
@@ -310,6 +312,12 @@ public final class RtmpSession {
         peer.send(ProtocolControl.streamBegin(streamId));
         sendOnStream(streamId, status("status", "NetStream.Publish.Start", "Started publishing " + key + "."));
         log.info("[{}] publish {}", clientId, key);
+    }
+
+    private void refuseBusy(AccessRequest request, int streamId, String reason) {
+        access.publishEnded(request); // as SRS: a backend told of the publish learns that it did not last
+        streamKey = request.key();
+        refuse(streamId, "NetStream.Publish.BadName", reason);
     }
 
     private void onPlay(Command command, int streamId) throws RtmpProtocolException {

@@ -2,6 +2,7 @@ package io.streamlet.server;
 
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.AccessRequest;
+import io.streamlet.cluster.Cluster;
 import io.streamlet.delivery.Players;
 import io.streamlet.ingest.RtmpServer;
 import io.streamlet.live.Client;
@@ -40,6 +41,7 @@ public final class Streamlet implements AutoCloseable {
     private final RtmpServer rtmp;
     /** Null when HLS is off ({@code streamlet.hls.enabled}). */
     private final HlsPackager hls;
+    private final Cluster cluster;
 
     private Streamlet(StreamletConfig config) {
         this.config = config;
@@ -49,6 +51,7 @@ public final class Streamlet implements AutoCloseable {
         this.recorders = new Recorders(config.dvr(), registry, metrics, this::findClient, this::recorded, ZoneId.systemDefault());
         this.hls = config.hls().enabled() ? new HlsPackager(config.hls(), access, this::findClient) : null;
         if (hls != null) registry.addListener(hls);
+        this.cluster = new Cluster(config.cluster(), registry, access);
         this.rtmp = config.rtmp().enabled() ? new RtmpServer(config.rtmp(), registry, players, access, metrics) : null;
     }
 
@@ -126,6 +129,11 @@ public final class Streamlet implements AutoCloseable {
         return hls;
     }
 
+    /** This node's role in a cluster: origin, edge, or standalone. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
     /** The bound RTMP port, or null when RTMP is off or its port could not be bound. */
     public Integer rtmpPort() {
         return rtmp == null || !rtmp.isListening() ? null : rtmp.port();
@@ -177,6 +185,7 @@ public final class Streamlet implements AutoCloseable {
         registry.close(); // every stream ends: its players get what they still had to, then end of stream
         recorders.close(); // the recordings write what their ended streams still had and close their files
         if (hls != null) hls.close(); // after the registry: the streams' last segments and ENDLIST are made
+        cluster.close(); // after the registry: the ended streams' directory entries are released
         long drainMs = config.delivery().shutdownDrainMs();
         try {
             if (!players.awaitAllClosed(drainMs)) {

@@ -1,6 +1,7 @@
 package io.streamlet.server;
 
 import io.streamlet.auth.AuthConfig;
+import io.streamlet.cluster.ClusterConfig;
 import io.streamlet.config.ConfigReader;
 import io.streamlet.delivery.DeliveryConfig;
 import io.streamlet.ingest.RtmpConfig;
@@ -18,11 +19,11 @@ import java.util.function.Function;
  * for where its value comes from. A bad value fails {@link #load} with a message naming the knob.
  */
 public record StreamletConfig(RtmpConfig rtmp, LiveConfig live, DeliveryConfig delivery, AuthConfig auth, DvrConfig dvr,
-        HlsConfig hls) {
+        HlsConfig hls, ClusterConfig cluster) {
 
     public static StreamletConfig read(ConfigReader r) {
         return new StreamletConfig(RtmpConfig.read(r), LiveConfig.read(r), DeliveryConfig.read(r), AuthConfig.read(r),
-                DvrConfig.read(r), HlsConfig.read(r));
+                DvrConfig.read(r), HlsConfig.read(r), ClusterConfig.read(r));
     }
 
     public static StreamletConfig load(Function<String, String> source) {
