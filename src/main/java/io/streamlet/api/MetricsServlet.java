@@ -1,5 +1,7 @@
 package io.streamlet.api;
 
+import io.streamlet.cluster.ClusterConfig;
+import io.streamlet.cluster.ClusterMetrics;
 import io.streamlet.config.ContextAttributes;
 import io.streamlet.live.LiveSource;
 import io.streamlet.metrics.Metrics;
@@ -107,6 +109,16 @@ public final class MetricsServlet extends HttpServlet {
                     .sample("{kind=\"playlist\"}", hls.playlistsServed())
                     .sample("{kind=\"segment\"}", hls.segmentsServed());
             out.counter("streamlet_hls_sent_bytes_total", "Bytes of HLS playlists and segments served.").sample(hls.bytesServed());
+        }
+
+        ClusterMetrics cluster = state.cluster().metrics();
+        if (state.cluster().config().mode() != ClusterConfig.Mode.STANDALONE) {
+            out.counter("streamlet_cluster_directory_errors_total", "Stream directory commands that failed (Redis unreachable or too slow).")
+                    .sample(cluster.directoryErrors());
+            out.counter("streamlet_cluster_claims_total", "Publishes whose stream this origin holds in the stream directory.")
+                    .sample(cluster.claims());
+            out.counter("streamlet_cluster_refusals_total", "Publishes refused because another origin holds the stream.")
+                    .sample(cluster.refusals());
         }
 
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

@@ -51,6 +51,12 @@ public final class RedisStreamDirectory implements StreamDirectory {
             return 0
             """;
 
+    /**
+     * Lettuce logs each failed reconnect at WARN; the directory logs the outage once. Held here, since
+     * java.util.logging keeps its loggers weakly (the WAR logs through it).
+     */
+    private static final java.util.logging.Logger RECONNECT_LOG = quiet("io.lettuce.core.protocol.ConnectionWatchdog");
+
     private final RedisURI uri;
     /** Where Redis is, for the log: no password. */
     private final String where;
@@ -131,6 +137,12 @@ public final class RedisStreamDirectory implements StreamDirectory {
             log.warn("stream directory: Redis {} unreachable ({}); running streams go on, edges use streamlet.cluster.origins",
                     where, cause.getMessage());
         }
+    }
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.SEVERE);
+        return logger;
     }
 
     @Override
