@@ -86,6 +86,23 @@ public final class SourceRegistry implements AutoCloseable {
         return started[0];
     }
 
+    /**
+     * Starts a new session of the same publisher on {@code current}'s source, as a republish within the
+     * grace window would, whatever the window: a relay that reconnected to its upstream. Players stay on,
+     * time continues forward and they resume at the new session's keyframe after its sequence headers.
+     *
+     * @return the new session, or null if {@code current} is no longer the source's session (replaced, or ended)
+     */
+    public Publication resume(Publication current) {
+        Publication[] resumed = new Publication[1];
+        sources.computeIfPresent(current.source().key(), (k, source) -> {
+            if (source == current.source()) resumed[0] = source.resumeSession(current);
+            return source;
+        });
+        if (resumed[0] != null) log.info("[{}] stream {} resumed by a new session", current.publisherId(), current.source().key());
+        return resumed[0];
+    }
+
     /** The live source of {@code key}, or null when nobody publishes it. */
     public LiveSource find(StreamKey key) {
         return sources.get(key);
