@@ -1,6 +1,7 @@
 package io.streamlet.cluster;
 
 import io.streamlet.live.StreamKey;
+import io.streamlet.relay.UpstreamLocator;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -13,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * never this node itself. Answers the origins' play URLs, {@code {origin}/{app}/{stream}.flv} for HTTP-FLV and
  * {@code {origin}/{app}/{stream}} for RTMP, so any origin that plays HTTP-FLV or RTMP will do (SRS too).
  */
-public final class EdgeLocator {
+public final class EdgeLocator implements UpstreamLocator {
     private final StreamDirectory directory;
     private final List<URI> origins;
     /** This node's URL, never pulled from; null when unset. */
@@ -25,7 +26,14 @@ public final class EdgeLocator {
         this.self = config.nodeUrl();
     }
 
+    /** An edge pulls every stream it does not have. */
+    @Override
+    public boolean covers(StreamKey key) {
+        return true;
+    }
+
     /** The URLs to try for {@code key}, best first; empty when nobody is known to have it. Never fails. */
+    @Override
     public CompletableFuture<List<URI>> locate(StreamKey key) {
         return directory.lookup(key).handle((entry, failure) -> {
             Set<URI> bases = new LinkedHashSet<>();
