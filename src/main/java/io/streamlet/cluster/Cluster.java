@@ -2,6 +2,7 @@ package io.streamlet.cluster;
 
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.live.SourceRegistry;
+import io.streamlet.relay.Pulls;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,8 +25,11 @@ public final class Cluster implements AutoCloseable {
     /** Null unless an edge. */
     private final EdgeLocator locator;
 
-    /** Starts the node's role; an origin hooks its claim into {@code access}'s publish decision. */
-    public Cluster(ClusterConfig config, SourceRegistry registry, AccessPolicy access) {
+    /**
+     * Starts the node's role: an origin hooks its claim into {@code access}'s publish decision, an edge adds its
+     * locator to {@code pulls}.
+     */
+    public Cluster(ClusterConfig config, SourceRegistry registry, AccessPolicy access, Pulls pulls) {
         this.config = config;
         this.directory = switch (config.mode()) {
             case STANDALONE -> null;
@@ -40,7 +44,12 @@ public final class Cluster implements AutoCloseable {
         } else {
             this.claims = null;
         }
-        this.locator = config.mode() == ClusterConfig.Mode.EDGE ? new EdgeLocator(directory, config) : null;
+        if (config.mode() == ClusterConfig.Mode.EDGE) {
+            this.locator = new EdgeLocator(directory, config);
+            pulls.addLocator(locator, Duration.ofMillis(config.idleTimeoutMs()), Duration.ofMillis(config.maxStreamWaitMs()));
+        } else {
+            this.locator = null;
+        }
         if (directory != null) {
             log.info("cluster: {} {}, directory {}", config.mode().knobValue(),
                     config.nodeUrl() == null ? "" : config.nodeUrl(),

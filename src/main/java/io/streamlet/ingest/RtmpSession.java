@@ -328,7 +328,10 @@ public final class RtmpSession {
         AccessRequest request = new AccessRequest(clientId, clientIp, key, queryParameters, tcUrl, "",
                 publisher == null ? "" : publisher);
         state = State.AWAITING_DECISION;
-        peer.await(access.authorizePlay(request), decision -> startPlaying(decision, request, streamId));
+        // An allowed play of a stream not published here may wait for a pull to bring it (RTMP plays carry no hop count).
+        CompletableFuture<Decision> ready = access.authorizePlay(request).thenCompose(decision -> !decision.allowed()
+                ? CompletableFuture.completedFuture(decision) : registry.awaitSource(key, 0).thenApply(source -> decision));
+        peer.await(ready, decision -> startPlaying(decision, request, streamId));
     }
 
     /** SRS's answer to a play: stream begin, Play.Reset and Play.Start, |RtmpSampleAccess, Data.Start, then media. */

@@ -4,6 +4,7 @@ import io.streamlet.OwnedThreads;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -36,11 +37,18 @@ public final class SourceRegistry implements AutoCloseable {
         void onEnded(LiveSource source);
     }
 
+    /** Brings here, for a play, a stream that nobody publishes here: a relay's pulls. */
+    public interface Elsewhere {
+        /** The source to play {@code key} from once there is one, or null; see {@link SourceRegistry#awaitSource}. */
+        CompletableFuture<LiveSource> awaitSource(StreamKey key, int hops);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(SourceRegistry.class);
 
     private final LiveConfig config;
     private final ConcurrentHashMap<StreamKey, LiveSource> sources = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Elsewhere elsewhere;
     private final long stalePublisherNanos;
     private final OwnedThreads graceThread = new OwnedThreads("streamlet-republish-grace-");
     /** Ends sources whose grace window passed; only when there is a window. */
@@ -106,6 +114,22 @@ public final class SourceRegistry implements AutoCloseable {
     /** The live source of {@code key}, or null when nobody publishes it. */
     public LiveSource find(StreamKey key) {
         return sources.get(key);
+    }
+
+    /**
+     * The source a play of {@code key} reads: the one published here, or one that {@link #setElsewhere} brings
+     * (a pull); completes with null when there is none. Never blocks: a pull may take a while to mount.
+     *
+     * @param hops how many relays the play crossed to get here (0 for a player)
+     */
+    public CompletableFuture<LiveSource> awaitSource(StreamKey key, int hops) {
+        Elsewhere e = elsewhere;
+        return e == null ? CompletableFuture.completedFuture(find(key)) : e.awaitSource(key, hops);
+    }
+
+    /** Where plays of streams not published here are served from. */
+    public void setElsewhere(Elsewhere elsewhere) {
+        this.elsewhere = elsewhere;
     }
 
     /** The sources mounted now. */

@@ -13,6 +13,7 @@ import io.streamlet.metrics.Metrics;
 import io.streamlet.record.RecordedFile;
 import io.streamlet.record.Recorders;
 import io.streamlet.packager.HlsPackager;
+import io.streamlet.relay.Pulls;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.ZoneId;
@@ -39,6 +40,7 @@ public final class Streamlet implements AutoCloseable {
     private final AccessPolicy access;
     private final Recorders recorders;
     private final RtmpServer rtmp;
+    private final Pulls pulls;
     /** Null when HLS is off ({@code streamlet.hls.enabled}). */
     private final HlsPackager hls;
     private final Cluster cluster;
@@ -51,7 +53,8 @@ public final class Streamlet implements AutoCloseable {
         this.recorders = new Recorders(config.dvr(), registry, metrics, this::findClient, this::recorded, ZoneId.systemDefault());
         this.hls = config.hls().enabled() ? new HlsPackager(config.hls(), access, this::findClient) : null;
         if (hls != null) registry.addListener(hls);
-        this.cluster = new Cluster(config.cluster(), registry, access);
+        this.pulls = new Pulls(config.pull(), registry);
+        this.cluster = new Cluster(config.cluster(), registry, access, pulls);
         this.rtmp = config.rtmp().enabled() ? new RtmpServer(config.rtmp(), registry, players, access, metrics) : null;
     }
 
@@ -64,6 +67,7 @@ public final class Streamlet implements AutoCloseable {
         Streamlet s = new Streamlet(config);
         try {
             s.startRtmp();
+            s.pulls.start();
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -124,6 +128,11 @@ public final class Streamlet implements AutoCloseable {
         access.recordingClosed(publisher, System.getProperty("user.dir"), file.file().toString());
     }
 
+    /** Relay pulls: streams brought here from elsewhere; a cluster edge adds its locator here. */
+    public Pulls pulls() {
+        return pulls;
+    }
+
     /** HLS output, or null when {@code streamlet.hls.enabled} is off. */
     public HlsPackager hls() {
         return hls;
@@ -182,6 +191,7 @@ public final class Streamlet implements AutoCloseable {
     @Override
     public void close() {
         if (rtmp != null) rtmp.close(); // no new publishers; the current ones are disconnected
+        pulls.close(); // nor pulled streams: each is unpublished as its publisher would
         registry.close(); // every stream ends: its players get what they still had to, then end of stream
         recorders.close(); // the recordings write what their ended streams still had and close their files
         if (hls != null) hls.close(); // after the registry: the streams' last segments and ENDLIST are made
