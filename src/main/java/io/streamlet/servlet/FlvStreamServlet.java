@@ -41,6 +41,8 @@ public final class FlvStreamServlet extends HttpServlet {
      */
     static final String AWAITING_SOURCE = FlvStreamServlet.class.getName() + ".awaitingSource";
     static final Player.Kind KIND = new Player.Kind("http-flv", "flv-play", Metrics.Protocol.HTTP_FLV, true);
+    /** A relay's pull (a cluster edge's, most often): the API lists it as type {@code edge}. */
+    static final Player.Kind RELAY_KIND = new Player.Kind("http-flv", "edge", Metrics.Protocol.HTTP_FLV, true);
 
     private transient SourceRegistry registry;
     private transient Players players;
@@ -90,7 +92,8 @@ public final class FlvStreamServlet extends HttpServlet {
         async.setTimeout(0); // live streams have no end; stalled players are closed by the watchdog
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
         // The URL without its query, which may carry a secret.
-        players.start(playerId(req), req.getRemoteAddr(), remote, req.getRequestURL().toString(), KIND, source,
+        players.start(playerId(req), req.getRemoteAddr(), remote, req.getRequestURL().toString(),
+                hopsOf(req) > 0 ? RELAY_KIND : KIND, source,
                 FlvEncoder::new, new ServletTransport(async));
     }
 
