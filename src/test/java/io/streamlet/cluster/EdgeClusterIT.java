@@ -13,6 +13,7 @@ import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.RedisServer;
 import io.streamlet.testing.WebContainer;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class EdgeClusterIT {
     private static final StreamKey KEY = new StreamKey("live", "cam");
+    /** Long enough for a first pull on a loaded machine (it takes a few hundred ms on an idle one). */
+    private static final long MAX_STREAM_WAIT_MS = 8000;
 
     enum Directory { REDIS, STATIC }
 
@@ -49,7 +52,7 @@ class EdgeClusterIT {
         // with Redis an edge finds streams in the directory, and falls back to origin A alone (Redis down);
         // without, it tries A then B
         Map<String, String> edge = new LinkedHashMap<>(Map.of("streamlet.cluster.mode", "edge",
-                "streamlet.cluster.idleTimeout", "1s", "streamlet.cluster.maxStreamWait", "5s",
+                "streamlet.cluster.idleTimeout", "1s", "streamlet.cluster.maxStreamWait", MAX_STREAM_WAIT_MS + "ms",
                 "streamlet.cluster.origins", directory == Directory.REDIS ? base + "/a" : base + "/a," + base + "/b"));
         if (directory == Directory.REDIS) {
             redis = RedisServer.start();
@@ -139,6 +142,19 @@ class EdgeClusterIT {
         assertEquals("edge", onOrigin.get(0).type(), "the origin shows the edge's pull as an edge");
         assertEquals(50, edge1.streamlet().players().size());
         assertTrue(pulls(edge2).isEmpty(), "an edge without players pulls nothing");
+
+        String edgeStreams = get("/e1/api/v1/streams/");
+        assertTrue(edgeStreams.contains("\"upstream\":{\"url\":\"" + pull.upstreamUrl() + "\",\"state\":\"pulling\""), edgeStreams);
+        assertTrue(get("/b/api/v1/clients/").contains("\"type\":\"edge\""));
+        if (directory == Directory.REDIS) {
+            assertTrue(get("/b/metrics").contains("streamlet_cluster_claims_total 1"), get("/b/metrics"));
+        }
+    }
+
+    private String get(String path) throws IOException {
+        try (var in = URI.create(container.url(path)).toURL().openStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     @ParameterizedTest(name = "directory {0}")
@@ -153,7 +169,8 @@ class EdgeClusterIT {
         start = System.nanoTime();
         assertEquals(404, play(edge1).status);
         long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(waitedMs >= 4500 && waitedMs < 9000, "the edge's player waited " + waitedMs + " ms (maxStreamWait 5s)");
+        assertTrue(waitedMs >= MAX_STREAM_WAIT_MS - 500 && waitedMs < MAX_STREAM_WAIT_MS + 4000,
+                "the edge's player waited " + waitedMs + " ms (maxStreamWait " + MAX_STREAM_WAIT_MS + " ms)");
     }
 
     @ParameterizedTest(name = "directory {0}")
