@@ -49,7 +49,8 @@ redis="redis://127.0.0.1:$redis_port/0"
 # node NAME MODE HTTP_PORT RTMP_PORT [knobs...]: starts a Streamlet; its pid is the last in pids
 node() {
   local name=$1 mode=$2 http=$3 rtmp=$4; shift 4
-  java -Xmx512m -Dstreamlet.cluster.mode="$mode" -Dstreamlet.cluster.redis="$redis" \
+  mkdir -p "$dir/tmp-$name" # each its own unpacked WAR: launchers started at once race on a shared one
+  java -Xmx512m -Djava.io.tmpdir="$dir/tmp-$name" -Dstreamlet.cluster.mode="$mode" -Dstreamlet.cluster.redis="$redis" \
        -Dstreamlet.cluster.nodeUrl="http://127.0.0.1:$http" -Dstreamlet.rtmp.port="$rtmp" -Dstreamlet.hls.enabled=false "$@" \
        -jar target/streamlet.war --http-host=127.0.0.1 --http-port="$http" >"$dir/$name.log" 2>&1 &
   pids+=($!)
