@@ -126,6 +126,11 @@ public final class Pull {
         waiter.complete(mounted);
     }
 
+    /** A player arrived: the idle time counts from now (players are also counted on every tick). */
+    synchronized void touch() {
+        idleSinceNanos = System.nanoTime();
+    }
+
     synchronized boolean isStopped() {
         return state == State.STOPPED;
     }
@@ -231,7 +236,7 @@ public final class Pull {
             }
             publishing = from;
             state = State.PULLING;
-            receivingSinceNanos = System.nanoTime();
+            receivingSinceNanos = idleSinceNanos = System.nanoTime(); // idle time counts from when there is something to watch
             source = publication.source();
             ready = List.copyOf(waiters);
             waiters.clear();

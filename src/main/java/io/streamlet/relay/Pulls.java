@@ -107,6 +107,8 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
         Route route = live != null && live.publisherId() != null || hops >= config.maxHops() ? null : routeFor(key);
         if (route == null) {
             if (live == null) notFound.increment();
+            Pull pulling = live == null ? null : pulls.get(key);
+            if (pulling != null) pulling.touch(); // a player: the pull is not idle, however short its visit
             return CompletableFuture.completedFuture(live);
         }
         if (live != null) { // a stream waiting for a republish (republishGrace): its pull comes back if it was one
