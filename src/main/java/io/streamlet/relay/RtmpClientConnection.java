@@ -182,7 +182,7 @@ public final class RtmpClientConnection {
             socket.configureBlocking(false);
             socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
             key = io.register(socket, this);
-            transport = new RtmpSocketTransport(socket, key, () -> close("stream ended"));
+            transport = new RtmpSocketTransport(socket, key, () -> close("its player ended (stalled, kicked or end of stream)"));
             if (socket.connect(new InetSocketAddress(url.host(), url.port()))) onConnectable();
         } catch (IOException | RuntimeException e) {
             end("cannot connect to " + url + ": " + e.getMessage(), Reason.CONNECTION_LOST, e);
