@@ -5,6 +5,7 @@ import io.streamlet.live.LiveSource;
 import io.streamlet.metrics.Metrics;
 import io.streamlet.packager.HlsPackager;
 import io.streamlet.packager.HlsStream;
+import io.streamlet.relay.Forwards;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -107,6 +108,21 @@ public final class MetricsServlet extends HttpServlet {
                     .sample("{kind=\"playlist\"}", hls.playlistsServed())
                     .sample("{kind=\"segment\"}", hls.segmentsServed());
             out.counter("streamlet_hls_sent_bytes_total", "Bytes of HLS playlists and segments served.").sample(hls.bytesServed());
+        }
+
+        Forwards forwards = state.forwards();
+        if (forwards != null) {
+            out.gauge("streamlet_forwards", "Forwards to other RTMP servers now, connected or waiting to reconnect.")
+                    .sample(forwards.forwards().size());
+            out.counter("streamlet_forward_started_total", "Forwards started (one per published stream and destination).")
+                    .sample(forwards.started());
+            out.counter("streamlet_forward_connects_total", "Times a destination accepted a forward's publish.").sample(forwards.connects());
+            out.counter("streamlet_forward_failures_total", "Forward connections that ended while their stream went on: refused, unreachable, broken, timed out or stalled.")
+                    .sample(forwards.failures());
+            out.counter("streamlet_forward_reconnects_total", "Forward reconnections scheduled.").sample(forwards.reconnects());
+            out.counter("streamlet_forward_sent_bytes_total", "Bytes sent to forward destinations.").sample(forwards.bytesSent());
+            out.counter("streamlet_forward_skips_total", "Times a forward fell behind its destination and skipped ahead.")
+                    .sample(forwards.skips());
         }
 
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamlet.flv.ScriptData;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.StreamKey;
+import io.streamlet.testing.ExternalTools;
+import io.streamlet.testing.ExternalTools.Result;
 import io.streamlet.testing.FlvCollector;
 import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.RtmpTestPlayer;
 import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.SyntheticMedia;
 import io.streamlet.testing.WebContainer;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -172,7 +176,7 @@ class PullIT {
     @ParameterizedTest(name = "on {0}")
     @EnumSource(WebContainer.Kind.class)
     void silentSourceGives404AfterMaxStreamWaitAndHopsStopLoops(WebContainer.Kind container) throws Exception {
-        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 WebContainer edge = container.start(edgeKnobs("http://127.0.0.1:" + silent.getLocalPort() + "/[stream].flv",
                         "streamlet.pull.maxStreamWait", "2s"))) {
             List<Socket> accepted = new ArrayList<>();
@@ -201,6 +205,65 @@ class PullIT {
             assertNotNull(edge.streamlet().pulls());
             await(() -> edge.streamlet().pulls().pulls().isEmpty(), 5000, "the pull that found nothing stopped");
             for (Socket s : accepted) s.close();
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void pullsFromFfmpegServingRtmpAndTheStreamDecodes(WebContainer.Kind container) throws Exception {
+        String ffmpeg = ExternalTools.require("ffmpeg", "ffmpeg");
+        String ffprobe = ExternalTools.require("ffprobe", "ffmpeg");
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Process server = ExternalTools.start(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
+                "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+                "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "20",
+                "-f", "flv", "-listen", "1", "rtmp://127.0.0.1:" + port + "/live/cam"));
+        try (WebContainer edge = container.start(edgeKnobs("rtmp://127.0.0.1:" + port + "/[app]/[stream]",
+                "streamlet.pull.maxStreamWait", "10s"))) {
+            Result probe = ExternalTools.run(List.of(ffprobe, "-hide_banner", "-v", "error", "-show_entries",
+                    "stream=codec_name,width,height", "-of", "compact",
+                    "http://127.0.0.1:" + edge.httpPort() + "/live/cam.flv"), 30);
+            assertEquals(0, probe.exitCode(), probe.output());
+            assertTrue(probe.output().contains("codec_name=h264|width=320|height=180"), probe.output());
+            assertTrue(probe.output().contains("codec_name=aac"), probe.output());
+            Pull pull = edge.streamlet().pulls().pulls().get(0);
+            assertEquals("rtmp://127.0.0.1:" + port + "/live/cam", pull.upstreamUrl().toString());
+            assertTrue(pull.bytesIn() > 0);
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void pullsFromAnotherStreamletOverRtmpAcrossARestart(WebContainer.Kind container) throws Exception {
+        try (WebContainer origin = container.start(Map.of());
+                WebContainer edge = container.start(edgeKnobs("rtmp://127.0.0.1:" + origin.rtmpPort() + "/[app]/[stream]"))) {
+            LivePublisher publisher = new LivePublisher(origin.rtmpPort());
+            try (HttpFlvClient player = new HttpFlvClient(edge.httpPort(), "GET", "/live/pulled.flv")) {
+                assertEquals(200, player.status);
+                player.readTags(30, 10_000);
+                assertTrue(player.flv.tags.stream().anyMatch(FlvCollector.Tag::isKeyframe), "media over RTMP: " + player.flv.tags);
+                assertTrue(player.flv.tags.stream().noneMatch(t -> t.type() == 18 && !ScriptData.parse(t.body()).isMetadata()),
+                        "no RTMP-only data messages: " + player.flv.tags);
+                assertEquals(1, origin.streamlet().players().size(), "the edge plays once at the origin");
+
+                publisher.close();
+                publisher = new LivePublisher(origin.rtmpPort());
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (videoHeaders(player.flv.tags).size() < 2 && System.currentTimeMillis() < deadline) {
+                    player.readTags(player.flv.tags.size() + 1, 1000);
+                }
+                assertEquals(2, videoHeaders(player.flv.tags).size(), "the player goes on after the restart");
+                player.readTags(videoHeaders(player.flv.tags).get(1) + 30, 10_000);
+                assertMonotonic(player.flv.tags);
+            } finally {
+                publisher.close();
+            }
         }
     }
 }
