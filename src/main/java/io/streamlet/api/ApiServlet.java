@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.live.Client;
 import io.streamlet.live.LiveSource;
 import io.streamlet.relay.Forward;
+import io.streamlet.relay.Pull;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP API under {@code /api/v1/}, in SRS's shapes so that SRS dashboards and scripts work: versions,
  * summaries, streams and clients (listed, paged with {@code start}/{@code count}, or one by id), and
- * {@code DELETE /api/v1/clients/{id}} to kick a publisher or a player; and {@code /api/v1/forwards}, Streamlet's own.
+ * {@code DELETE /api/v1/clients/{id}} to kick a publisher or a player; {@code /api/v1/forwards} and {@code /api/v1/pulls}, Streamlet's own.
  *
  * <p>Every answer is a JSON object with {@code code} 0 on success. An error has the matching HTTP status
  * and a non-zero {@code code}: SRS's 2048 for an unknown stream id and 2049 for an unknown client id,
@@ -55,6 +57,7 @@ public final class ApiServlet extends HttpServlet {
         urls.put("streams", "the live streams, paged with start and count; /streams/{id} for one");
         urls.put("clients", "publishers and players, paged with start and count; /clients/{id} for one, DELETE to kick it");
         urls.put("forwards", "the streams pushed to other RTMP servers, paged with start and count");
+        urls.put("pulls", "the streams pulled here from elsewhere (their upstream, bytes, state), paged with start and count");
         return Collections.unmodifiableMap(urls);
     }
 
@@ -87,6 +90,7 @@ public final class ApiServlet extends HttpServlet {
                 case "clients" -> listClients(req, resp);
                 case "forwards" -> sendPage(req, resp, state.forwards() == null ? List.of() : state.forwards().forwards(),
                         "forwards", this::forward);
+                case "pulls" -> sendPage(req, resp, state.pulls().pulls(), "pulls", this::pull);
                 default -> notFound(req, resp);
             }
         } else if (path.size() == 2 && path.get(0).equals("streams")) {
@@ -171,6 +175,22 @@ public final class ApiServlet extends HttpServlet {
         node.put("skipped", f.skips());
         node.put("dropped_tags", f.droppedTags());
         node.put("created_ms", f.createdAtMillis());
+        return node;
+    }
+
+    /** A pull, in the API's own shape: which stream comes from which upstream, and how it fares. */
+    private ObjectNode pull(Pull p) {
+        ObjectNode node = json.createObjectNode();
+        node.put("id", p.id());
+        node.put("stream", p.key().toString());
+        URI upstream = p.upstreamUrl();
+        node.put("upstream", upstream == null ? null : upstream.toString());
+        node.put("state", p.state().name().toLowerCase(Locale.ROOT));
+        node.put("bytes", p.bytesIn());
+        node.put("reconnects", p.reconnects());
+        node.put("hops", p.hops());
+        node.put("always", p.isAlwaysOn());
+        node.put("created_ms", p.startedAtMillis());
         return node;
     }
 

@@ -6,6 +6,7 @@ import io.streamlet.metrics.Metrics;
 import io.streamlet.packager.HlsPackager;
 import io.streamlet.packager.HlsStream;
 import io.streamlet.relay.Forwards;
+import io.streamlet.relay.Pulls;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -124,6 +125,17 @@ public final class MetricsServlet extends HttpServlet {
             out.counter("streamlet_forward_skips_total", "Times a forward fell behind its destination and skipped ahead.")
                     .sample(forwards.skips());
         }
+
+        Pulls pulls = state.pulls();
+        out.gauge("streamlet_pulls", "Streams pulled here from elsewhere now, receiving or reconnecting.").sample(pulls.pulls().size());
+        out.counter("streamlet_pull_started_total", "Pulls started (one per stream, however many players).").sample(pulls.startedCount());
+        out.counter("streamlet_pull_upstream_failures_total", "Upstream connections that failed before any media: refused, 404, timed out.")
+                .sample(pulls.upstreamFailures());
+        out.counter("streamlet_pull_upstream_breaks_total", "Upstreams that broke while media came, each followed by a reconnect.")
+                .sample(pulls.upstreamBreaks());
+        out.counter("streamlet_pull_not_found_total", "Plays of a stream neither published here nor found upstream in time (404 / StreamNotFound).")
+                .sample(pulls.notFoundCount());
+        out.counter("streamlet_pull_received_bytes_total", "Bytes received from upstreams.").sample(pulls.bytesIn());
 
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         MemoryUsage heap = memory.getHeapMemoryUsage();

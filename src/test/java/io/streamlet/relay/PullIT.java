@@ -17,6 +17,10 @@ import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.SyntheticMedia;
 import io.streamlet.testing.WebContainer;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -77,6 +81,14 @@ class PullIT {
         return "http://127.0.0.1:" + origin.httpPort() + "/[app]/[stream].flv";
     }
 
+    private static String get(WebContainer server, String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), path);
+        return response.body();
+    }
+
     private static void await(BooleanSupplier condition, long timeoutMs, String what) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (!condition.getAsBoolean()) {
@@ -117,6 +129,10 @@ class PullIT {
                 assertEquals(1, edge.streamlet().pulls().startedCount());
                 Pull pull = edge.streamlet().pulls().pulls().get(0);
                 assertEquals(Pull.State.PULLING, pull.state());
+                String api = get(edge, "/api/v1/pulls");
+                assertTrue(api.contains("\"stream\":\"live/pulled\"") && api.contains("\"state\":\"pulling\"")
+                        && api.contains("\"upstream\":\"http://127.0.0.1:" + origin.httpPort() + "/live/pulled.flv\""), api);
+                assertTrue(get(edge, "/metrics").contains("streamlet_pull_started_total 1"));
 
                 publisher.close(); // the origin's stream ends: the edge's upstream response ends with it
                 await(() -> pull.reconnects() == 1, 5000, "the edge saw its upstream break");
