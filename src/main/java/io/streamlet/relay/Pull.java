@@ -1,5 +1,7 @@
 package io.streamlet.relay;
 
+import io.streamlet.flv.FlvTag;
+import io.streamlet.flv.ScriptData;
 import io.streamlet.live.ClientIds;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.Publication;
@@ -126,6 +128,11 @@ public final class Pull {
         waiter.complete(mounted);
     }
 
+    /** A player arrived: the idle time counts from now (players are also counted on every tick). */
+    synchronized void touch() {
+        idleSinceNanos = System.nanoTime();
+    }
+
     synchronized boolean isStopped() {
         return state == State.STOPPED;
     }
@@ -178,7 +185,7 @@ public final class Pull {
             }
         };
         try {
-            upstream = owner.open(upstreamUrl, hops, route, listener);
+            upstream = owner.open(id, upstreamUrl, hops, route, listener);
         } catch (RuntimeException e) { // a URL the client cannot use at all (no such scheme)
             log.warn("[{}] pull {}: cannot open {}: {}", id, key, upstreamUrl, e.getMessage());
             upstream = null;
@@ -194,6 +201,7 @@ public final class Pull {
 
     /** On the upstream's thread. */
     private void onMedia(int from, int type, long timestamp, byte[] payload) {
+        if (type == FlvTag.SCRIPT && !isMetadata(payload)) return; // an RTMP server's |RtmpSampleAccess, a cue point
         if (publishing != from && !startPublishing(from)) return;
         try {
             publication.onMessage(type, timestamp, payload);
@@ -207,6 +215,15 @@ public final class Pull {
                 u.close();
                 onUpstreamEnd(from, List.of(), 0, "media refused");
             }
+        }
+    }
+
+    /** Only metadata is kept of data messages, as of an RTMP publisher's. */
+    private static boolean isMetadata(byte[] payload) {
+        try {
+            return ScriptData.parse(payload).isMetadata();
+        } catch (IllegalArgumentException malformed) {
+            return false;
         }
     }
 
@@ -231,7 +248,7 @@ public final class Pull {
             }
             publishing = from;
             state = State.PULLING;
-            receivingSinceNanos = System.nanoTime();
+            receivingSinceNanos = idleSinceNanos = System.nanoTime(); // idle time counts from when there is something to watch
             source = publication.source();
             ready = List.copyOf(waiters);
             waiters.clear();

@@ -45,6 +45,7 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
 
     private final PullConfig config;
     private final SourceRegistry registry;
+    private final RelayIo relayIo;
     private final List<Route> routes = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<StreamKey, Pull> pulls = new ConcurrentHashMap<>();
     private final OwnedThreads timerThread = new OwnedThreads("streamlet-pull-timer-");
@@ -60,9 +61,11 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
     private final LongAdder notFound = new LongAdder();
     private final LongAdder bytesOfStopped = new LongAdder();
 
-    public Pulls(PullConfig config, SourceRegistry registry) {
+    /** @param relayIo the I/O thread of outgoing RTMP connections, for RTMP upstreams */
+    public Pulls(PullConfig config, SourceRegistry registry, RelayIo relayIo) {
         this.config = config;
         this.registry = registry;
+        this.relayIo = relayIo;
         registry.setElsewhere(this);
         if (!config.sources().isEmpty()) {
             addLocator(new StaticSources(config), Duration.ofMillis(config.idleTimeoutMs()),
@@ -107,6 +110,8 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
         Route route = live != null && live.publisherId() != null || hops >= config.maxHops() ? null : routeFor(key);
         if (route == null) {
             if (live == null) notFound.increment();
+            Pull pulling = live == null ? null : pulls.get(key);
+            if (pulling != null) pulling.touch(); // a player: the pull is not idle, however short its visit
             return CompletableFuture.completedFuture(live);
         }
         if (live != null) { // a stream waiting for a republish (republishGrace): its pull comes back if it was one
@@ -219,9 +224,10 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
     }
 
     /** Opens a connection to {@code url} by its scheme. */
-    Upstream open(URI url, int hops, Route route, Upstream.Listener listener) {
+    Upstream open(String pullId, URI url, int hops, Route route, Upstream.Listener listener) {
         return switch (url.getScheme().toLowerCase(Locale.ROOT)) {
             case "http", "https" -> HttpFlvUpstream.open(httpClient(), url, hops, route.maxStreamWait(), listener);
+            case "rtmp" -> RtmpUpstream.open(pullId, relayIo, url, route.maxStreamWait(), listener);
             default -> throw new IllegalArgumentException("unsupported upstream scheme: " + url.getScheme());
         };
     }

@@ -14,6 +14,8 @@ import io.streamlet.record.RecordedFile;
 import io.streamlet.record.Recorders;
 import io.streamlet.packager.HlsPackager;
 import io.streamlet.relay.Pulls;
+import io.streamlet.relay.Forwards;
+import io.streamlet.relay.RelayIo;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.ZoneId;
@@ -44,6 +46,10 @@ public final class Streamlet implements AutoCloseable {
     /** Null when HLS is off ({@code streamlet.hls.enabled}). */
     private final HlsPackager hls;
     private final Cluster cluster;
+    /** The relays' outgoing connections; its thread starts with the first. */
+    private final RelayIo relayIo = new RelayIo();
+    /** Null when nothing is forwarded ({@code streamlet.forward.*}). */
+    private final Forwards forwards;
 
     private Streamlet(StreamletConfig config) {
         this.config = config;
@@ -53,7 +59,10 @@ public final class Streamlet implements AutoCloseable {
         this.recorders = new Recorders(config.dvr(), registry, metrics, this::findClient, this::recorded, ZoneId.systemDefault());
         this.hls = config.hls().enabled() ? new HlsPackager(config.hls(), access, this::findClient) : null;
         if (hls != null) registry.addListener(hls);
-        this.pulls = new Pulls(config.pull(), registry);
+        this.pulls = new Pulls(config.pull(), registry, relayIo);
+        this.forwards = config.forward().enabled() ? new Forwards(config.forward(), relayIo, players, this::findClient, metrics,
+                access.serverId()) : null;
+        if (forwards != null) registry.addListener(forwards);
         this.cluster = new Cluster(config.cluster(), registry, access, pulls);
         this.rtmp = config.rtmp().enabled() ? new RtmpServer(config.rtmp(), registry, players, access, metrics) : null;
     }
@@ -143,6 +152,16 @@ public final class Streamlet implements AutoCloseable {
         return cluster;
     }
 
+    /** Forwarding to other RTMP servers, or null when {@code streamlet.forward.*} sets no destination. */
+    public Forwards forwards() {
+        return forwards;
+    }
+
+    /** The relays' outgoing RTMP connections (forwards, pulls). */
+    public RelayIo relayIo() {
+        return relayIo;
+    }
+
     /** The bound RTMP port, or null when RTMP is off or its port could not be bound. */
     public Integer rtmpPort() {
         return rtmp == null || !rtmp.isListening() ? null : rtmp.port();
@@ -205,6 +224,8 @@ public final class Streamlet implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // stop waiting; the players are closed below
         }
+        if (forwards != null) forwards.close(); // after the drain: a forward is a player, sending its stream's last tags
+        relayIo.close();
         players.close();
         access.close(); // last: the on_unpublish, on_stop and on_dvr hooks of the streams ended above are on their way
     }
