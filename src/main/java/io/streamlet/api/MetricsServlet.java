@@ -145,7 +145,7 @@ public final class MetricsServlet extends HttpServlet {
                 .sample(pulls.upstreamFailures());
         out.counter("streamlet_pull_upstream_breaks_total", "Upstreams that broke while media came, each followed by a reconnect.")
                 .sample(pulls.upstreamBreaks());
-        out.counter("streamlet_pull_not_found_total", "Plays of a stream neither published here nor found upstream in time (404 / StreamNotFound).")
+        out.counter("streamlet_pull_not_found_total", "Plays that waited for a pull and got no stream in time (404 / StreamNotFound).")
                 .sample(pulls.notFoundCount());
         out.counter("streamlet_pull_received_bytes_total", "Bytes received from upstreams.").sample(pulls.bytesIn());
 

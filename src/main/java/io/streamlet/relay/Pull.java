@@ -194,7 +194,7 @@ public final class Pull {
             if (next < candidates.size()) {
                 connect(candidates, next);
             } else {
-                owner.timer().execute(() -> retryLater("no upstream could be opened"));
+                owner.schedule(() -> retryLater("no upstream could be opened"), 0); // not under this lock
             }
         }
     }
@@ -235,10 +235,10 @@ public final class Pull {
             if (state == State.STOPPED || from != attempt) return false;
             if (publication == null) {
                 try {
-                    publication = owner.registry().publish(key, id, () -> owner.timer().execute(() -> stop("replaced by a publisher")));
+                    publication = owner.registry().publish(key, id, () -> owner.schedule(() -> stop("replaced by a publisher"), 0));
                 } catch (StreamBusyException e) { // someone publishes it here now: the players get that
                     log.info("[{}] pull {} not needed: {}", id, key, e.getMessage());
-                    owner.timer().execute(() -> stop("published here meanwhile"));
+                    owner.schedule(() -> stop("published here meanwhile"), 0);
                     return false;
                 }
             } else {

@@ -109,7 +109,6 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
         LiveSource live = registry.find(key);
         Route route = live != null && live.publisherId() != null || hops >= config.maxHops() ? null : routeFor(key);
         if (route == null) {
-            if (live == null) notFound.increment();
             Pull pulling = live == null ? null : pulls.get(key);
             if (pulling != null) pulling.touch(); // a player: the pull is not idle, however short its visit
             return CompletableFuture.completedFuture(live);
@@ -175,7 +174,7 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
         return upstreamBreaks.sum();
     }
 
-    /** Plays that found no stream here nor any upstream (404 / StreamNotFound). */
+    /** Plays that waited for a pull and got no stream (404 / StreamNotFound): no upstream had it in time. */
     public long notFoundCount() {
         return notFound.sum();
     }
@@ -189,10 +188,6 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
 
     SourceRegistry registry() {
         return registry;
-    }
-
-    ScheduledExecutorService timer() {
-        return timer;
     }
 
     void upstreamFailed() {
