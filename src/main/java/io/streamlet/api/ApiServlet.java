@@ -7,11 +7,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.live.Client;
 import io.streamlet.live.LiveSource;
+import io.streamlet.relay.Forward;
+import io.streamlet.relay.Pull;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP API under {@code /api/v1/}, in SRS's shapes so that SRS dashboards and scripts work: versions,
  * summaries, streams and clients (listed, paged with {@code start}/{@code count}, or one by id), and
- * {@code DELETE /api/v1/clients/{id}} to kick a publisher or a player.
+ * {@code DELETE /api/v1/clients/{id}} to kick a publisher or a player; {@code /api/v1/forwards} and {@code /api/v1/pulls}, Streamlet's own.
  *
  * <p>Every answer is a JSON object with {@code code} 0 on success. An error has the matching HTTP status
  * and a non-zero {@code code}: SRS's 2048 for an unknown stream id and 2049 for an unknown client id,
@@ -53,6 +56,8 @@ public final class ApiServlet extends HttpServlet {
         urls.put("summaries", "this process and the machine: memory, CPU, traffic, connections");
         urls.put("streams", "the live streams, paged with start and count; /streams/{id} for one");
         urls.put("clients", "publishers and players, paged with start and count; /clients/{id} for one, DELETE to kick it");
+        urls.put("forwards", "the streams pushed to other RTMP servers, paged with start and count");
+        urls.put("pulls", "the streams pulled here from elsewhere (their upstream, bytes, state), paged with start and count");
         return Collections.unmodifiableMap(urls);
     }
 
@@ -83,6 +88,9 @@ public final class ApiServlet extends HttpServlet {
                 case "summaries" -> send(resp, shapes.envelope().set("data", shapes.summary()));
                 case "streams" -> listStreams(req, resp);
                 case "clients" -> listClients(req, resp);
+                case "forwards" -> sendPage(req, resp, state.forwards() == null ? List.of() : state.forwards().forwards(),
+                        "forwards", this::forward);
+                case "pulls" -> sendPage(req, resp, state.pulls().pulls(), "pulls", this::pull);
                 default -> notFound(req, resp);
             }
         } else if (path.size() == 2 && path.get(0).equals("streams")) {
@@ -152,6 +160,38 @@ public final class ApiServlet extends HttpServlet {
 
     private void listClients(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         sendPage(req, resp, state.clients(), "clients", shapes::client);
+    }
+
+    /** A forward, in the API's own shape (SRS has no forward API): what it pushes where, and how it fares. */
+    private ObjectNode forward(Forward f) {
+        ObjectNode node = json.createObjectNode();
+        node.put("id", f.id());
+        node.put("stream", f.source().key().toString());
+        node.put("stream_id", f.source().id());
+        node.put("destination", f.destination());
+        node.put("state", f.state().name().toLowerCase(Locale.ROOT));
+        node.put("bytes", f.bytesSent());
+        node.put("reconnects", f.reconnects());
+        node.put("skipped", f.skips());
+        node.put("dropped_tags", f.droppedTags());
+        node.put("created_ms", f.createdAtMillis());
+        return node;
+    }
+
+    /** A pull, in the API's own shape: which stream comes from which upstream, and how it fares. */
+    private ObjectNode pull(Pull p) {
+        ObjectNode node = json.createObjectNode();
+        node.put("id", p.id());
+        node.put("stream", p.key().toString());
+        URI upstream = p.upstreamUrl();
+        node.put("upstream", upstream == null ? null : upstream.toString());
+        node.put("state", p.state().name().toLowerCase(Locale.ROOT));
+        node.put("bytes", p.bytesIn());
+        node.put("reconnects", p.reconnects());
+        node.put("hops", p.hops());
+        node.put("always", p.isAlwaysOn());
+        node.put("created_ms", p.startedAtMillis());
+        return node;
     }
 
     /** SRS's envelope with the requested page of {@code all}, each shaped, as the array {@code field}. */

@@ -1,10 +1,14 @@
 package io.streamlet.api;
 
+import io.streamlet.cluster.ClusterConfig;
+import io.streamlet.cluster.ClusterMetrics;
 import io.streamlet.config.ContextAttributes;
 import io.streamlet.live.LiveSource;
 import io.streamlet.metrics.Metrics;
 import io.streamlet.packager.HlsPackager;
 import io.streamlet.packager.HlsStream;
+import io.streamlet.relay.Forwards;
+import io.streamlet.relay.Pulls;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -108,6 +112,42 @@ public final class MetricsServlet extends HttpServlet {
                     .sample("{kind=\"segment\"}", hls.segmentsServed());
             out.counter("streamlet_hls_sent_bytes_total", "Bytes of HLS playlists and segments served.").sample(hls.bytesServed());
         }
+
+        ClusterMetrics cluster = state.cluster().metrics();
+        if (state.cluster().config().mode() != ClusterConfig.Mode.STANDALONE) {
+            out.counter("streamlet_cluster_directory_errors_total", "Stream directory commands that failed (Redis unreachable or too slow).")
+                    .sample(cluster.directoryErrors());
+            out.counter("streamlet_cluster_claims_total", "Publishes whose stream this origin holds in the stream directory.")
+                    .sample(cluster.claims());
+            out.counter("streamlet_cluster_refusals_total", "Publishes refused because another origin holds the stream.")
+                    .sample(cluster.refusals());
+        }
+
+        Forwards forwards = state.forwards();
+        if (forwards != null) {
+            out.gauge("streamlet_forwards", "Forwards to other RTMP servers now, connected or waiting to reconnect.")
+                    .sample(forwards.forwards().size());
+            out.counter("streamlet_forward_started_total", "Forwards started (one per published stream and destination).")
+                    .sample(forwards.started());
+            out.counter("streamlet_forward_connects_total", "Times a destination accepted a forward's publish.").sample(forwards.connects());
+            out.counter("streamlet_forward_failures_total", "Forward connections that ended while their stream went on: refused, unreachable, broken, timed out or stalled.")
+                    .sample(forwards.failures());
+            out.counter("streamlet_forward_reconnects_total", "Forward reconnections scheduled.").sample(forwards.reconnects());
+            out.counter("streamlet_forward_sent_bytes_total", "Bytes sent to forward destinations.").sample(forwards.bytesSent());
+            out.counter("streamlet_forward_skips_total", "Times a forward fell behind its destination and skipped ahead.")
+                    .sample(forwards.skips());
+        }
+
+        Pulls pulls = state.pulls();
+        out.gauge("streamlet_pulls", "Streams pulled here from elsewhere now, receiving or reconnecting.").sample(pulls.pulls().size());
+        out.counter("streamlet_pull_started_total", "Pulls started (one per stream, however many players).").sample(pulls.startedCount());
+        out.counter("streamlet_pull_upstream_failures_total", "Upstream connections that failed before any media: refused, 404, timed out.")
+                .sample(pulls.upstreamFailures());
+        out.counter("streamlet_pull_upstream_breaks_total", "Upstreams that broke while media came, each followed by a reconnect.")
+                .sample(pulls.upstreamBreaks());
+        out.counter("streamlet_pull_not_found_total", "Plays that waited for a pull and got no stream in time (404 / StreamNotFound).")
+                .sample(pulls.notFoundCount());
+        out.counter("streamlet_pull_received_bytes_total", "Bytes received from upstreams.").sample(pulls.bytesIn());
 
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         MemoryUsage heap = memory.getHeapMemoryUsage();

@@ -8,17 +8,20 @@ import io.streamlet.live.LiveSource;
 import io.streamlet.packager.HlsPath;
 import io.streamlet.packager.HlsStream;
 import io.streamlet.live.StreamKey;
+import io.streamlet.relay.Pull;
 import io.streamlet.server.Streamlet;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.lang.management.OperatingSystemMXBean;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Builds the JSON objects of SRS's HTTP API ({@code srs_app_http_api} / {@code srs_app_statistic}) from
  * Streamlet's state: the same field names and types, so SRS tooling reads them. Fields SRS has and
  * Streamlet cannot fill are present with neutral values; Streamlet adds a few of its own (a client's
- * {@code protocol}, {@code connected_ms}, {@code skips} and {@code drops}).
+ * {@code protocol}, {@code connected_ms}, {@code skips} and {@code drops}; a pulled stream's {@code upstream}).
  */
 final class SrsShapes {
     /** Streamlet has no virtual hosts: everything is in SRS's default one. */
@@ -59,6 +62,17 @@ final class SrsShapes {
         return o;
     }
 
+    /** Where a pulled stream comes from (an edge's origin): Streamlet's own field, SRS has none. */
+    private ObjectNode upstream(Pull pull) {
+        ObjectNode o = json.createObjectNode();
+        URI url = pull.upstreamUrl();
+        if (url == null) o.putNull("url"); else o.put("url", url.toString());
+        o.put("state", pull.state().name().toLowerCase(Locale.ROOT));
+        o.put("recv_bytes", pull.bytesIn());
+        o.put("reconnects", pull.reconnects());
+        return o;
+    }
+
     ObjectNode stream(LiveSource s) {
         StreamKey key = s.key();
         String publisherId = s.publisherId();
@@ -79,6 +93,8 @@ final class SrsShapes {
         ObjectNode publish = o.putObject("publish");
         publish.put("active", publisherId != null);
         if (publisherId != null) publish.put("cid", publisherId);
+        state.pulls().pulls().stream().filter(p -> p.key().equals(key)).findFirst()
+                .ifPresent(pull -> o.set("upstream", upstream(pull)));
         CodecDetails.Video video = s.videoDetails();
         if (video == null) {
             o.putNull("video");

@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,8 @@ public final class AccessPolicy implements AutoCloseable {
     private final Clock clock;
     private final String serverId = newServerId();
     private final List<URI> onHls;
+    /** The last word on an allowed publish (a cluster origin's claim of the stream); null: none. */
+    private volatile Function<AccessRequest, CompletableFuture<String>> publishClaim;
 
     /** @param metrics counts the hook calls and their failures */
     public AccessPolicy(AuthConfig config, Metrics metrics, Clock clock) {
@@ -50,8 +53,28 @@ public final class AccessPolicy implements AutoCloseable {
         this.hooks = anyHook ? new HookClient(Duration.ofMillis(config.hooksTimeoutMs()), serverId, metrics) : null;
     }
 
+    /**
+     * The rules, then the publish claim if one is set: a publish the rules allow but whose stream is taken
+     * elsewhere is answered {@link Decision#busy}.
+     */
     public CompletableFuture<Decision> authorizePublish(AccessRequest request) {
-        return publish.authorize(request);
+        Function<AccessRequest, CompletableFuture<String>> claim = publishClaim;
+        CompletableFuture<Decision> decided = publish.authorize(request);
+        if (claim == null) return decided;
+        return decided.thenCompose(decision -> !decision.allowed() ? CompletableFuture.completedFuture(decision)
+                : claim.apply(request).thenApply(refusal -> {
+                    if (refusal == null) return decision;
+                    log.warn("[{}] publish {} from {} refused: {}", request.clientId(), request.key(), request.ip(), refusal);
+                    return Decision.busy(refusal);
+                }));
+    }
+
+    /**
+     * Sets what every allowed publish must still pass, once, before the server starts: {@code claim} completes
+     * with null when the publish may go on, or with why not (never exceptionally).
+     */
+    public void claimPublishesWith(Function<AccessRequest, CompletableFuture<String>> claim) {
+        this.publishClaim = claim;
     }
 
     public CompletableFuture<Decision> authorizePlay(AccessRequest request) {

@@ -1,9 +1,11 @@
 package io.streamlet.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.metrics.Metrics;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * (The JDK's client hands each finished call to the common pool, which on a machine of one or two cores runs
  * it on a short-lived thread of its own: one per answer, gone right after, never one per waiting call.)
  */
-final class HookClient implements AutoCloseable {
+public final class HookClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HookClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** SRS's name for the only vhost Streamlet has; backends written for SRS check it. */
@@ -49,7 +51,8 @@ final class HookClient implements AutoCloseable {
     private final String serverId;
     private final Metrics metrics;
 
-    HookClient(Duration timeout, String serverId, Metrics metrics) {
+    /** @param serverId what every call sends as {@code server_id} */
+    public HookClient(Duration timeout, String serverId, Metrics metrics) {
         AtomicInteger n = new AtomicInteger();
         this.executor = new ScheduledThreadPoolExecutor(THREADS, r -> {
             Thread t = new Thread(r, "streamlet-hooks-" + n.incrementAndGet());
@@ -103,14 +106,52 @@ final class HookClient implements AutoCloseable {
         for (URI url : urls) post(action, url, body, request.clientId());
     }
 
+    /**
+     * Asks {@code url} for something (SRS's {@code on_forward}): completes with the answer's JSON object when it
+     * agreed ({@code code} 0), or exceptionally with an {@link java.io.IOException} saying why not. Logs one line.
+     */
+    public CompletableFuture<JsonNode> query(String action, URI url, AccessRequest request) {
+        return exchange(url, body(action, request, Map.of())).handle((response, failure) -> {
+            String refusal = refusal(response, failure);
+            log(action, url, request.clientId(), refusal);
+            if (refusal != null) throw new CompletionException(new IOException("hook " + action + " " + refusal));
+            try {
+                return JSON.readTree(response.body());
+            } catch (JsonProcessingException e) {
+                throw new CompletionException(e); // HookAnswer read it already: not reached
+            }
+        });
+    }
+
     /** Posts once; completes with null if the hook agreed, else why not. Logs one line either way. */
     private CompletableFuture<String> post(String action, URI url, byte[] body, String clientId) {
+        return exchange(url, body).handle((response, failure) -> {
+            String refusal = refusal(response, failure);
+            log(action, url, clientId, refusal);
+            return refusal;
+        });
+    }
+
+    private String refusal(HttpResponse<String> response, Throwable failure) {
+        return failure == null ? HookAnswer.refusal(response.statusCode(), response.body()) : "no answer: " + describe(failure);
+    }
+
+    private void log(String action, URI url, String clientId, String refusal) {
+        metrics.hookCalled(action, refusal == null);
+        if (refusal == null) {
+            log.info("[{}] hook {} {}: agreed", clientId, action, withoutQuery(url));
+        } else {
+            log.warn("[{}] hook {} {}: {}", clientId, action, withoutQuery(url), refusal);
+        }
+    }
+
+    /** The POST of {@code body} to {@code url}, bounded by the timeout from request to the end of the answer. */
+    private CompletableFuture<HttpResponse<String>> exchange(URI url, byte[] body) {
         HttpRequest httpRequest = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        String where = withoutQuery(url);
         CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(httpRequest, HttpResponse.BodyHandlers.ofString());
         // The request timeout ends with the response headers; this also bounds a body that never ends, and
         // cancelling the exchange closes its connection rather than leaving it to the backend. (Not orTimeout:
@@ -118,23 +159,10 @@ final class HookClient implements AutoCloseable {
         CompletableFuture<HttpResponse<String>> bounded = exchange.copy();
         ScheduledFuture<?> timer = executor.schedule(() -> bounded.completeExceptionally(new TimeoutException()),
                 timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return bounded
-                .whenComplete((response, failure) -> {
-                    timer.cancel(false);
-                    if (failure != null) exchange.cancel(true);
-                })
-                .handle((response, failure) -> {
-                    String refusal = failure == null
-                            ? HookAnswer.refusal(response.statusCode(), response.body())
-                            : "no answer: " + describe(failure);
-                    metrics.hookCalled(action, refusal == null);
-                    if (refusal == null) {
-                        log.info("[{}] hook {} {}: agreed", clientId, action, where);
-                    } else {
-                        log.warn("[{}] hook {} {}: {}", clientId, action, where, refusal);
-                    }
-                    return refusal;
-                });
+        return bounded.whenComplete((response, failure) -> {
+            timer.cancel(false);
+            if (failure != null) exchange.cancel(true);
+        });
     }
 
     /** The JSON body of a hook call: SRS's fields of {@code request}, then {@code fields}. */

@@ -291,6 +291,10 @@ public final class RtmpSession {
         if (state != State.AWAITING_DECISION) return; // the connection closed meanwhile
         state = State.CONNECTED;
         StreamKey key = request.key();
+        if (decision.busy()) { // another origin of the cluster publishes it
+            refuseBusy(request, streamId, decision.reason());
+            return;
+        }
         if (!decision.allowed()) {
             streamKey = key;
             refuse(streamId, "NetStream.Publish.Denied", "publishing " + key + " is not allowed");
@@ -299,9 +303,7 @@ public final class RtmpSession {
         try {
             publication = registry.publish(key, clientId, () -> peer.abort("replaced by a new publisher of " + key));
         } catch (StreamBusyException e) {
-            access.publishEnded(request); // as SRS: a backend told of the publish learns that it did not last
-            streamKey = key;
-            refuse(streamId, "NetStream.Publish.BadName", e.getMessage());
+            refuseBusy(request, streamId, e.getMessage());
             return;
         }
         publishRequest = request;
@@ -312,6 +314,12 @@ public final class RtmpSession {
         log.info("[{}] publish {}", clientId, key);
     }
 
+    private void refuseBusy(AccessRequest request, int streamId, String reason) {
+        access.publishEnded(request); // as SRS: a backend told of the publish learns that it did not last
+        streamKey = request.key();
+        refuse(streamId, "NetStream.Publish.BadName", reason);
+    }
+
     private void onPlay(Command command, int streamId) throws RtmpProtocolException {
         StreamKey key = requestedStream("play", command, streamId, "NetStream.Play.StreamNotFound");
         if (key == null) return;
@@ -320,7 +328,10 @@ public final class RtmpSession {
         AccessRequest request = new AccessRequest(clientId, clientIp, key, queryParameters, tcUrl, "",
                 publisher == null ? "" : publisher);
         state = State.AWAITING_DECISION;
-        peer.await(access.authorizePlay(request), decision -> startPlaying(decision, request, streamId));
+        // An allowed play of a stream not published here may wait for a pull to bring it (RTMP plays carry no hop count).
+        CompletableFuture<Decision> ready = access.authorizePlay(request).thenCompose(decision -> !decision.allowed()
+                ? CompletableFuture.completedFuture(decision) : registry.awaitSource(key, 0).thenApply(source -> decision));
+        peer.await(ready, decision -> startPlaying(decision, request, streamId));
     }
 
     /** SRS's answer to a play: stream begin, Play.Reset and Play.Start, |RtmpSampleAccess, Data.Start, then media. */

@@ -14,9 +14,10 @@ import java.nio.channels.SocketChannel;
  * writable ({@link #onWritable}) and gone.
  *
  * <p>Used by one thread at a time: the connection's I/O thread before the connection plays, the
- * {@link Player}'s drain after.
+ * {@link Player}'s drain after. The relay's outgoing connections ({@code relay.RtmpClientConnection}) use it
+ * the same way once they publish.
  */
-final class RtmpSocketTransport implements Transport {
+public final class RtmpSocketTransport implements Transport {
     private final SocketChannel channel;
     private final SelectionKey key;
     private final Runnable onComplete;
@@ -28,17 +29,17 @@ final class RtmpSocketTransport implements Transport {
     private volatile long bytesWritten;
 
     /** @param onComplete ends the connection when its player is done (any thread) */
-    RtmpSocketTransport(SocketChannel channel, SelectionKey key, Runnable onComplete) {
+    public RtmpSocketTransport(SocketChannel channel, SelectionKey key, Runnable onComplete) {
         this.channel = channel;
         this.key = key;
         this.onComplete = onComplete;
     }
 
-    long bytesWritten() {
+    public long bytesWritten() {
         return bytesWritten;
     }
 
-    Player player() {
+    public Player player() {
         return player;
     }
 
@@ -87,7 +88,7 @@ final class RtmpSocketTransport implements Transport {
     }
 
     /** On the I/O thread: the socket can take bytes again. True if a player is attached to take the turn. */
-    boolean onWritable() {
+    public boolean onWritable() {
         key.interestOpsAnd(~SelectionKey.OP_WRITE);
         Player p = player;
         if (p == null) return false;
@@ -99,7 +100,7 @@ final class RtmpSocketTransport implements Transport {
      * One last try to push a remainder out before the socket closes: before a player was attached, or after it
      * completed (a player's drain may still be in the socket otherwise, and a broken socket takes nothing).
      */
-    void flushRemainder() {
+    public void flushRemainder() {
         if ((player == null || completed) && pending != null) isReady();
     }
 }

@@ -295,6 +295,15 @@ public final class LiveSource {
         return fresh;
     }
 
+    /** A new session of {@code current}'s publisher, or null if {@code current} is not the session. Registry lock held. */
+    Publication resumeSession(Publication current) {
+        if (current != publication) return null;
+        Publication fresh = new Publication(this, current.publisherId(), current::disconnect);
+        publication = fresh;
+        latestSession = fresh;
+        return fresh;
+    }
+
     /** On the new session's first message: its clock continues from the last one, its players wait for its keyframe. */
     private void resetSession() {
         clock.restart();

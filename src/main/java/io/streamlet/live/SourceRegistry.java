@@ -4,6 +4,7 @@ import io.streamlet.OwnedThreads;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -36,11 +37,18 @@ public final class SourceRegistry implements AutoCloseable {
         void onEnded(LiveSource source);
     }
 
+    /** Brings here, for a play, a stream that nobody publishes here: a relay's pulls. */
+    public interface Elsewhere {
+        /** The source to play {@code key} from once there is one, or null; see {@link SourceRegistry#awaitSource}. */
+        CompletableFuture<LiveSource> awaitSource(StreamKey key, int hops);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(SourceRegistry.class);
 
     private final LiveConfig config;
     private final ConcurrentHashMap<StreamKey, LiveSource> sources = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Elsewhere elsewhere;
     private final long stalePublisherNanos;
     private final OwnedThreads graceThread = new OwnedThreads("streamlet-republish-grace-");
     /** Ends sources whose grace window passed; only when there is a window. */
@@ -86,9 +94,42 @@ public final class SourceRegistry implements AutoCloseable {
         return started[0];
     }
 
+    /**
+     * Starts a new session of the same publisher on {@code current}'s source, as a republish within the
+     * grace window would, whatever the window: a relay that reconnected to its upstream. Players stay on,
+     * time continues forward and they resume at the new session's keyframe after its sequence headers.
+     *
+     * @return the new session, or null if {@code current} is no longer the source's session (replaced, or ended)
+     */
+    public Publication resume(Publication current) {
+        Publication[] resumed = new Publication[1];
+        sources.computeIfPresent(current.source().key(), (k, source) -> {
+            if (source == current.source()) resumed[0] = source.resumeSession(current);
+            return source;
+        });
+        if (resumed[0] != null) log.info("[{}] stream {} resumed by a new session", current.publisherId(), current.source().key());
+        return resumed[0];
+    }
+
     /** The live source of {@code key}, or null when nobody publishes it. */
     public LiveSource find(StreamKey key) {
         return sources.get(key);
+    }
+
+    /**
+     * The source a play of {@code key} reads: the one published here, or one that {@link #setElsewhere} brings
+     * (a pull); completes with null when there is none. Never blocks: a pull may take a while to mount.
+     *
+     * @param hops how many relays the play crossed to get here (0 for a player)
+     */
+    public CompletableFuture<LiveSource> awaitSource(StreamKey key, int hops) {
+        Elsewhere e = elsewhere;
+        return e == null ? CompletableFuture.completedFuture(find(key)) : e.awaitSource(key, hops);
+    }
+
+    /** Where plays of streams not published here are served from. */
+    public void setElsewhere(Elsewhere elsewhere) {
+        this.elsewhere = elsewhere;
     }
 
     /** The sources mounted now. */

@@ -2,6 +2,7 @@ package io.streamlet.server;
 
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.AccessRequest;
+import io.streamlet.cluster.Cluster;
 import io.streamlet.delivery.Players;
 import io.streamlet.ingest.RtmpServer;
 import io.streamlet.live.Client;
@@ -12,6 +13,9 @@ import io.streamlet.metrics.Metrics;
 import io.streamlet.record.RecordedFile;
 import io.streamlet.record.Recorders;
 import io.streamlet.packager.HlsPackager;
+import io.streamlet.relay.Pulls;
+import io.streamlet.relay.Forwards;
+import io.streamlet.relay.RelayIo;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.ZoneId;
@@ -38,8 +42,14 @@ public final class Streamlet implements AutoCloseable {
     private final AccessPolicy access;
     private final Recorders recorders;
     private final RtmpServer rtmp;
+    private final Pulls pulls;
     /** Null when HLS is off ({@code streamlet.hls.enabled}). */
     private final HlsPackager hls;
+    private final Cluster cluster;
+    /** The relays' outgoing connections; its thread starts with the first. */
+    private final RelayIo relayIo = new RelayIo();
+    /** Null when nothing is forwarded ({@code streamlet.forward.*}). */
+    private final Forwards forwards;
 
     private Streamlet(StreamletConfig config) {
         this.config = config;
@@ -49,6 +59,11 @@ public final class Streamlet implements AutoCloseable {
         this.recorders = new Recorders(config.dvr(), registry, metrics, this::findClient, this::recorded, ZoneId.systemDefault());
         this.hls = config.hls().enabled() ? new HlsPackager(config.hls(), access, this::findClient) : null;
         if (hls != null) registry.addListener(hls);
+        this.pulls = new Pulls(config.pull(), registry, relayIo);
+        this.forwards = config.forward().enabled() ? new Forwards(config.forward(), relayIo, players, this::findClient, metrics,
+                access.serverId()) : null;
+        if (forwards != null) registry.addListener(forwards);
+        this.cluster = new Cluster(config.cluster(), registry, access, pulls);
         this.rtmp = config.rtmp().enabled() ? new RtmpServer(config.rtmp(), registry, players, access, metrics) : null;
     }
 
@@ -61,6 +76,7 @@ public final class Streamlet implements AutoCloseable {
         Streamlet s = new Streamlet(config);
         try {
             s.startRtmp();
+            s.pulls.start();
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -121,9 +137,29 @@ public final class Streamlet implements AutoCloseable {
         access.recordingClosed(publisher, System.getProperty("user.dir"), file.file().toString());
     }
 
+    /** Relay pulls: streams brought here from elsewhere; a cluster edge adds its locator here. */
+    public Pulls pulls() {
+        return pulls;
+    }
+
     /** HLS output, or null when {@code streamlet.hls.enabled} is off. */
     public HlsPackager hls() {
         return hls;
+    }
+
+    /** This node's role in a cluster: origin, edge, or standalone. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    /** Forwarding to other RTMP servers, or null when {@code streamlet.forward.*} sets no destination. */
+    public Forwards forwards() {
+        return forwards;
+    }
+
+    /** The relays' outgoing RTMP connections (forwards, pulls). */
+    public RelayIo relayIo() {
+        return relayIo;
     }
 
     /** The bound RTMP port, or null when RTMP is off or its port could not be bound. */
@@ -174,9 +210,11 @@ public final class Streamlet implements AutoCloseable {
     @Override
     public void close() {
         if (rtmp != null) rtmp.close(); // no new publishers; the current ones are disconnected
+        pulls.close(); // nor pulled streams: each is unpublished as its publisher would
         registry.close(); // every stream ends: its players get what they still had to, then end of stream
         recorders.close(); // the recordings write what their ended streams still had and close their files
         if (hls != null) hls.close(); // after the registry: the streams' last segments and ENDLIST are made
+        cluster.close(); // after the registry: the ended streams' directory entries are released
         long drainMs = config.delivery().shutdownDrainMs();
         try {
             if (!players.awaitAllClosed(drainMs)) {
@@ -186,6 +224,8 @@ public final class Streamlet implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // stop waiting; the players are closed below
         }
+        if (forwards != null) forwards.close(); // after the drain: a forward is a player, sending its stream's last tags
+        relayIo.close();
         players.close();
         access.close(); // last: the on_unpublish, on_stop and on_dvr hooks of the streams ended above are on their way
     }

@@ -203,6 +203,7 @@ public final class AuthFilter extends HttpFilter {
             chain.doFilter(req, resp);
         } finally {
             boolean endsLater = req.getAttribute(ENDS_WITH_WEBSOCKET) != null
+                    || req.getAttribute(FlvStreamServlet.AWAITING_SOURCE) != null // its ASYNC dispatch comes back here
                     || req.isAsyncStarted() && endsWithAsyncResponse(req.getAsyncContext(), request);
             if (!endsLater) access.playEnded(request);
         }

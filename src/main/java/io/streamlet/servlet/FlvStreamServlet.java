@@ -11,6 +11,7 @@ import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
 import io.streamlet.metrics.Metrics;
 import io.streamlet.output.FlvEncoder;
+import io.streamlet.relay.Pulls;
 import io.streamlet.server.Streamlet;
 import io.streamlet.websocket.FlvWebSocket;
 import jakarta.servlet.AsyncContext;
@@ -19,6 +20,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +35,14 @@ public final class FlvStreamServlet extends HttpServlet {
     static final String CONTENT_TYPE = "video/x-flv";
     /** The context attribute under which a container offers Jakarta WebSocket (the spec's name). */
     private static final String WEBSOCKET_CONTAINER = "jakarta.websocket.server.ServerContainer";
+    /**
+     * Request attribute: the request waits for its stream to be pulled here and will come back in an ASYNC
+     * dispatch (the auth filter then leaves the play's end to that dispatch).
+     */
+    static final String AWAITING_SOURCE = FlvStreamServlet.class.getName() + ".awaitingSource";
     static final Player.Kind KIND = new Player.Kind("http-flv", "flv-play", Metrics.Protocol.HTTP_FLV, true);
+    /** A relay's pull (a cluster edge's, most often): the API lists it as type {@code edge}. */
+    static final Player.Kind RELAY_KIND = new Player.Kind("http-flv", "edge", Metrics.Protocol.HTTP_FLV, true);
 
     private transient SourceRegistry registry;
     private transient Players players;
@@ -83,17 +92,53 @@ public final class FlvStreamServlet extends HttpServlet {
         async.setTimeout(0); // live streams have no end; stalled players are closed by the watchdog
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
         // The URL without its query, which may carry a secret.
-        players.start(playerId(req), req.getRemoteAddr(), remote, req.getRequestURL().toString(), KIND, source,
+        players.start(playerId(req), req.getRemoteAddr(), remote, req.getRequestURL().toString(),
+                hopsOf(req) > 0 ? RELAY_KIND : KIND, source,
                 FlvEncoder::new, new ServletTransport(async));
     }
 
+    /**
+     * The stream to serve, or null when the request was answered (404) or waits, asynchronously, for a pull
+     * to bring the stream: it then comes back through the chain in an ASYNC dispatch, and finds it or not.
+     */
     private LiveSource findSource(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         StreamKey key = keyOf(req, mount);
         LiveSource source = key == null ? null : registry.find(key);
+        boolean waited = req.getAttribute(AWAITING_SOURCE) != null;
+        req.removeAttribute(AWAITING_SOURCE);
+        if (source == null && key != null && !waited) {
+            CompletableFuture<LiveSource> pending = registry.awaitSource(key, hopsOf(req));
+            if (!pending.isDone()) {
+                req.setAttribute(AWAITING_SOURCE, Boolean.TRUE);
+                AsyncContext async = req.startAsync();
+                async.setTimeout(0); // the pull's own maxStreamWait bounds the wait
+                pending.whenComplete((found, failure) -> redispatch(async));
+                return null;
+            }
+            source = pending.join();
+        }
         if (source == null) {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND, "no live stream at this URL");
         }
         return source;
+    }
+
+    private static void redispatch(AsyncContext async) {
+        try {
+            async.dispatch();
+        } catch (IllegalStateException gone) {
+            log.debug("player left while its stream was being pulled: {}", gone.toString());
+        }
+    }
+
+    /** The relays a request crossed ({@link Pulls#HOPS_HEADER}); 0 for a player, and for a value that is not a count. */
+    private static int hopsOf(HttpServletRequest req) {
+        String hops = req.getHeader(Pulls.HOPS_HEADER);
+        try {
+            return hops == null ? 0 : Math.max(0, Integer.parseInt(hops.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** The client id the auth filter gave this play (so its log lines and hooks match the player's), or a new one. */

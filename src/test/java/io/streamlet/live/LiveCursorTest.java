@@ -325,6 +325,34 @@ class LiveCursorTest {
     }
 
     @Test
+    void resumedSessionContinuesTheResponseWithoutAGraceWindow() throws Exception {
+        SourceRegistry reg = registry(); // republishGrace 0: an unpublish would end the stream at once
+        AtomicInteger kicked = new AtomicInteger();
+        Publication first = reg.publish(new StreamKey("live", "test"), "pull", kicked::incrementAndGet);
+        startAv(first, 5000);
+        publishAv(first, 5000, 1);
+        FlvEncoder c = player(first.source(), "p1", signals::incrementAndGet);
+        FlvCollector got = new FlvCollector();
+        drain(c, got);
+        long lastBefore = got.tags.get(got.tags.size() - 1).timestamp();
+
+        Publication second = reg.resume(first); // the relay reconnected: its upstream's clock starts at 0 again
+        assertTrue(second.source() == first.source());
+        assertNull(reg.resume(first), "a session resumes once");
+        first.onMessage(FlvTag.VIDEO, 99_000, avcFrame(true, 100));
+        first.unpublish(); // the old session is inert
+        second.onMessage(FlvTag.VIDEO, 0, avcSequenceHeader(2));
+        second.onMessage(FlvTag.VIDEO, 0, avcFrame(true, 100));
+        assertEquals(0, drain(c, got), "the player goes on");
+        List<FlvCollector.Tag> after = got.tags.stream().filter(t -> t.timestamp() > lastBefore).toList();
+        assertEquals(List.of("avc-header", "key"), after.stream().map(t -> t.toString().replaceAll("@.*", "")).toList());
+        assertMonotonic(got.tags);
+        assertEquals(0, kicked.get(), "resuming does not disconnect the publisher");
+        assertTrue(reg.find(new StreamKey("live", "test")) == second.source());
+        reg.close();
+    }
+
+    @Test
     void silentPublisherIsReplacedAndItsSessionBecomesInert() throws Exception {
         SourceRegistry reg = registry("streamlet.live.stalePublisher", "1s"); // a loaded machine may pause 100 ms
         AtomicInteger kicked = new AtomicInteger();

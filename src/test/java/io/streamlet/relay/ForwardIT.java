@@ -1,0 +1,323 @@
+package io.streamlet.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.streamlet.live.StreamKey;
+import io.streamlet.server.Streamlet;
+import io.streamlet.server.StreamletConfig;
+import io.streamlet.testing.EncodedMedia;
+import io.streamlet.testing.ExternalTools;
+import io.streamlet.testing.FlvCollector;
+import io.streamlet.testing.RtmpTestPlayer;
+import io.streamlet.testing.RtmpTestPublisher;
+import io.streamlet.testing.SyntheticMedia;
+import io.streamlet.testing.TagLoopPublisher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Forwarding end to end over real sockets, without a servlet container (forwards do not touch the web path):
+ * a Streamlet publishes real H.264 + AAC to another Streamlet, to ffmpeg listening and to nginx's RTMP module,
+ * each of which must give decodable video and audio; and bad destinations harm neither the publisher nor a player.
+ */
+class ForwardIT {
+    private static final StreamKey LIVE_X = new StreamKey("live", "x");
+    private static List<FlvCollector.Tag> media;
+
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void encode() throws Exception {
+        ExternalTools.require("ffmpeg", "ffmpeg");
+        media = EncodedMedia.flvTags(true, "aac", 2);
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeLast.size() - 1; i >= 0; i--) closeLast.get(i).close();
+    }
+
+    private Streamlet server(String... knobs) {
+        Map<String, String> config = new HashMap<>(Map.of("streamlet.rtmp.host", "127.0.0.1", "streamlet.rtmp.port", "0",
+                "streamlet.hls.enabled", "false"));
+        for (int i = 0; i < knobs.length; i += 2) config.put(knobs[i], knobs[i + 1]);
+        Streamlet s = Streamlet.start(StreamletConfig.load(config::get));
+        closeLast.add(s);
+        return s;
+    }
+
+    private TagLoopPublisher publish(Streamlet server) throws IOException {
+        TagLoopPublisher publisher = new TagLoopPublisher(server.rtmpPort(), "live", List.of("x"), media, 2000);
+        closeLast.add(publisher);
+        return publisher;
+    }
+
+    @Test
+    void forwardsToAnotherStreamletUntilThePublishEnds() throws Exception {
+        Streamlet destination = server();
+        Streamlet origin = server("streamlet.forward.destinations", "rtmp://127.0.0.1:" + destination.rtmpPort() + "/[app]/[stream]-copy");
+        TagLoopPublisher publisher = publish(origin);
+        StreamKey copy = new StreamKey("live", "x-copy");
+        await(() -> destination.registry().find(copy) != null, "the copy published on the destination");
+        assertDecodableH264Aac("rtmp://127.0.0.1:" + destination.rtmpPort() + "/live/x-copy");
+
+        Forward forward = origin.forwards().forwards().get(0);
+        assertEquals(Forward.State.FORWARDING, forward.state());
+        assertEquals(LIVE_X, forward.source().key());
+        assertTrue(forward.bytesSent() > 100_000, "bytes sent: " + forward.bytesSent());
+        assertEquals(0, forward.reconnects());
+        assertEquals(1, origin.forwards().connects());
+
+        publisher.close();
+        await(() -> origin.forwards().forwards().isEmpty(), "the forward stopped with its publish");
+        await(() -> destination.registry().find(copy) == null, "the copy unpublished");
+        assertEquals(0, origin.forwards().failures());
+        assertEquals(0, origin.relayIo().connectionCount());
+    }
+
+    @Test
+    void forwardsToFfmpegListening() throws Exception {
+        String ffmpeg = ExternalTools.require("ffmpeg", "ffmpeg");
+        int port = freePort();
+        Path received = dir.resolve("received.flv");
+        // ffmpeg may still be starting: the forward finds a closed port first and retries with backoff.
+        Process listener = ExternalTools.start(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-listen", "1",
+                "-i", "rtmp://127.0.0.1:" + port + "/live/x", "-t", "3", "-c", "copy", "-y", received.toString()));
+        closeLast.add(listener::destroy);
+        Streamlet origin = server("streamlet.forward.destinations", "rtmp://127.0.0.1:" + port + "/live/[stream]");
+        publish(origin);
+        assertTrue(listener.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "ffmpeg received 3 s of media");
+        assertEquals(0, listener.exitValue());
+        assertDecodableH264Aac(received.toString());
+        assertTrue(origin.forwards().connects() >= 1);
+    }
+
+    @Test
+    void forwardsToNginxRtmp() throws Exception {
+        String nginx = ExternalTools.require("nginx", "nginx libnginx-mod-rtmp");
+        Path module = Path.of("/usr/lib/nginx/modules/ngx_rtmp_module.so");
+        if (!Files.exists(module)) ExternalTools.require("ngx_rtmp_module.so", "libnginx-mod-rtmp");
+        int port = freePort();
+        Files.writeString(dir.resolve("nginx.conf"), String.join("\n",
+                "load_module " + module + ";",
+                "pid " + dir.resolve("nginx.pid") + ";",
+                "error_log " + dir.resolve("error.log") + " info;",
+                "events { worker_connections 64; }",
+                "rtmp { server { listen 127.0.0.1:" + port + "; application live { live on; } } }", ""));
+        Process server = ExternalTools.start(List.of(nginx, "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString(),
+                "-g", "daemon off; master_process off;"));
+        closeLast.add(() -> {
+            server.destroy();
+            server.waitFor();
+        });
+        Streamlet origin = server("streamlet.forward.destinations", "rtmp://127.0.0.1:" + port + "/[app]/[stream]");
+        publish(origin);
+        await(() -> origin.forwards().connects() >= 1, "nginx accepted the publish");
+        assertDecodableH264Aac("rtmp://127.0.0.1:" + port + "/live/x");
+    }
+
+    @Test
+    void badDestinationsHarmNeitherThePublisherNorAPlayer() throws Exception {
+        Streamlet destination = server();
+        try (RtmpTestPublisher taken = RtmpTestPublisher.publish("127.0.0.1", destination.rtmpPort(), "live", "taken");
+                ServerSocket garbage = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+                NeverReads stalled = new NeverReads(destination.rtmpPort())) {
+            SyntheticMedia.sendHeaders(taken);
+            startGarbageServer(garbage);
+            Streamlet origin = server(
+                    "streamlet.http.playerStallTimeout", "1s",
+                    "streamlet.forward.timeout", "2s",
+                    "streamlet.forward.destinations", String.join(",",
+                            "rtmp://127.0.0.1:" + freePort() + "/live/closed",
+                            "rtmp://127.0.0.1:" + garbage.getLocalPort() + "/live/garbage",
+                            "rtmp://127.0.0.1:" + destination.rtmpPort() + "/live/taken",
+                            "rtmp://127.0.0.1:" + stalled.port() + "/live/stalled"));
+            // Synthetic frames of 2 MB/s: a destination that does not read fills the sockets' buffers within seconds.
+            SyntheticPublisher publisher = new SyntheticPublisher(origin.rtmpPort(), 64 * 1024);
+            try (RtmpTestPlayer player = RtmpTestPlayer.play("rtmp://127.0.0.1:" + origin.rtmpPort() + "/live/x")) {
+                player.awaitStatus("NetStream.Play.Start");
+                Forwards forwards = origin.forwards();
+                for (String name : List.of("closed", "garbage", "taken", "stalled")) {
+                    await(() -> forwards.forwards().stream().anyMatch(f -> f.destination().endsWith("/" + name) && f.reconnects() >= 1),
+                            "the forward to " + name + " failed and was rescheduled");
+                }
+                assertTrue(forwards.failures() >= 3, "failures: " + forwards.failures());
+                int before = player.media().size();
+                Thread.sleep(1000);
+                assertTrue(player.media().size() >= before + 40, "the player kept receiving: " + before + " then " + player.media().size());
+                assertNull(publisher.failure, "the publisher kept going");
+                assertNotNull(origin.registry().find(LIVE_X).publisherId());
+            }
+            publisher.close();
+            await(() -> origin.forwards().forwards().isEmpty(), "every forward stopped with the publish");
+        }
+    }
+
+    /** Publishes live/x: 30 fps of synthetic H.264 frames of {@code frameBytes}, a keyframe a second, AAC between, in real time. */
+    private static final class SyntheticPublisher implements AutoCloseable {
+        private final RtmpTestPublisher publisher;
+        private final Thread thread;
+        private volatile boolean stopped;
+        volatile Exception failure;
+
+        SyntheticPublisher(int port, int frameBytes) throws IOException {
+            publisher = RtmpTestPublisher.publish("127.0.0.1", port, "live", "x");
+            publisher.setChunkSize(60_000);
+            SyntheticMedia.sendHeaders(publisher);
+            thread = new Thread(() -> {
+                long start = System.nanoTime();
+                try {
+                    for (int f = 0; !stopped; f++) {
+                        SyntheticMedia.sendFrames(publisher, 0, f, f + 1, frameBytes);
+                        long due = start + (f + 1) * 1_000_000_000L / 30;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                } catch (IOException | InterruptedException e) {
+                    if (!stopped) failure = e;
+                }
+            }, "synthetic-publisher");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            stopped = true;
+            thread.join(5_000);
+            publisher.close();
+        }
+    }
+
+    /** Reads the stream with ffmpeg, decoding two seconds of it: H.264 video and AAC audio, frames decoded. */
+    private static void assertDecodableH264Aac(String input) throws Exception {
+        String ffmpeg = ExternalTools.require("ffmpeg", "ffmpeg");
+        ExternalTools.Result result = ExternalTools.run(List.of(ffmpeg, "-hide_banner", "-rw_timeout", "10000000", "-i", input,
+                "-t", "2", "-f", "null", "-"), 30);
+        assertEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().contains("Video: h264"), result.output());
+        assertTrue(result.output().contains("Audio: aac"), result.output());
+        Matcher frames = Pattern.compile("frame=\\s*(\\d+)").matcher(result.output());
+        int decoded = 0;
+        while (frames.find()) decoded = Integer.parseInt(frames.group(1));
+        assertTrue(decoded >= 30, "decoded " + decoded + " frames: " + result.output());
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Answers every connection with bytes that are not an RTMP handshake. */
+    private static void startGarbageServer(ServerSocket server) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                    out.write("SSH-2.0-OpenSSH_9.2\r\n".getBytes());
+                    out.flush();
+                    s.getInputStream().read(new byte[4096]);
+                } catch (IOException e) {
+                    // the client hung up, or the server closed
+                }
+            }
+        }, "garbage-server");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * A proxy to a real RTMP server that relays the client's first bytes (handshake, commands, the first media)
+     * and then stops reading from it, with a small receive buffer: a destination that accepts and never reads.
+     */
+    private static final class NeverReads implements AutoCloseable {
+        private static final int RELAYED = 16 * 1024;
+        private final ServerSocket server;
+        private final List<Socket> sockets = new ArrayList<>();
+
+        NeverReads(int upstreamPort) throws IOException {
+            server = new ServerSocket();
+            server.setReceiveBufferSize(4096);
+            server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket client = server.accept();
+                        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort);
+                        synchronized (sockets) {
+                            sockets.add(client);
+                            sockets.add(upstream);
+                        }
+                        pump(upstream.getInputStream(), client.getOutputStream(), Long.MAX_VALUE);
+                        pump(client.getInputStream(), upstream.getOutputStream(), RELAYED);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "never-reads");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private static void pump(InputStream in, OutputStream out, long limit) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[1024];
+                long total = 0;
+                try {
+                    for (int n; total < limit && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - total))) > 0; total += n) {
+                        out.write(buf, 0, n);
+                    }
+                    if (total >= limit) Thread.sleep(Long.MAX_VALUE); // stop reading, keep the connection open
+                } catch (IOException | InterruptedException e) {
+                    // closed
+                }
+            }, "never-reads-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            synchronized (sockets) {
+                for (Socket s : sockets) s.close();
+            }
+        }
+    }
+}
