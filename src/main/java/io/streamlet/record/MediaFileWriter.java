@@ -4,6 +4,7 @@ import io.streamlet.flv.FlvTag;
 import io.streamlet.live.LiveTag;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 
 /**
  * Writes what one lossless cursor yields as files, each playable alone: the metadata and sequence headers,
@@ -84,6 +85,9 @@ abstract sealed class MediaFileWriter permits FlvFileWriter, Mp4FileWriter {
 
     /** Writes what the current file still holds back, before it is closed. */
     void end(OutputStream out) throws IOException {}
+
+    /** Amends the closed file, now {@code bytes} long, where its format wants its length told at its start. */
+    void closed(Path file, long bytes) throws IOException {}
 
     /** The timestamp of the current file's last tag: its media duration so far, in ms. */
     long durationMs() {

@@ -237,8 +237,11 @@ public final class Recording implements LiveCursor.Listener {
         if (out == null) return null;
         CountingStream closing = out;
         out = null;
-        try (closing) {
-            writer.end(closing);
+        try {
+            try (closing) {
+                writer.end(closing);
+            }
+            writer.closed(file, closing.count);
         } catch (IOException e) {
             if (error == null) error = "cannot finish " + file + ": " + describe(e);
         }

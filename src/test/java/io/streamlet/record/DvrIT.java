@@ -141,6 +141,10 @@ class DvrIT {
 
         FlvCollector flv = parse(file);
         assertTrue(flv.tags.get(3).isKeyframe(), "metadata, sequence headers, then a keyframe: " + flv.tags.subList(0, 4));
+        Map<String, Object> metadata = FlvFileWriterTest.fileMetadata(flv.tags.get(0).body());
+        assertEquals(recordedSeconds(flv), ((Number) metadata.get("duration")).doubleValue(), 0.001,
+                "the closed file's onMetaData tells its duration: " + metadata);
+        assertEquals((double) Files.size(file), ((Number) metadata.get("filesize")).doubleValue(), "and its size");
         Probe probe = probe(file);
         assertEquals(List.of("h264", "aac"), probe.codecs());
         assertEquals(recordedSeconds(flv), probe.seconds(), 1.0, "ffprobe's duration is what was recorded");
