@@ -47,7 +47,9 @@ public final class HlsBench {
     private final String http;
     private final ProcessSampler server;
     private final SampleFile sample;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** HTTP/1.1, as players use: its default would upgrade to h2c and carry every client on one connection. */
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
     private final List<LoopingPublisher> publishers = new ArrayList<>();
 
     private HlsBench(Map<String, String> options) throws IOException {
