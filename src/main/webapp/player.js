@@ -207,8 +207,8 @@
 
   function playNativeHls(url) {
     message('Connecting…');
-    player = { destroy: () => { video.removeAttribute('src'); video.load(); } };
-    video.addEventListener('error', () => { if (player) fail('Playback error: the browser cannot play ' + url + '.'); }, { once: true });
+    const native = player = { destroy: () => { video.removeAttribute('src'); video.load(); } };
+    video.addEventListener('error', () => { if (player === native) fail('Playback error: the browser cannot play ' + url + '.'); }, { once: true });
     startVideo(() => { video.src = url; });
   }
 
