@@ -1,8 +1,10 @@
-// Streamlet's player page: lists the live streams from the HTTP API and plays one with mpegts.js.
+// Streamlet's player page: lists the live streams from the HTTP API and plays one with mpegts.js, or its HLS
+// with hls.js (the browser's own HLS where there are no Media Source Extensions, as on iOS before 17.1).
 // A stream opens directly with ?app=live&stream=livestream, and with &sign=... when playing needs a signed
 // URL (the sign parameter of that stream's signed .flv URL is passed on); &transport=ws plays the same URL as
-// WebSocket-FLV (the transport menu chooses too). window.streamletPlayer exposes what
-// the page measured (time to first frame, last error), for people debugging and for the browser test.
+// WebSocket-FLV, &transport=hls plays {stream}.m3u8 (the transport menu chooses too). window.streamletPlayer
+// exposes what the page measured (time to first frame, last error, the HLS fragment playing), for people
+// debugging and for the browser test.
 'use strict';
 
 (function () {
@@ -14,6 +16,7 @@
   // refused: the server said no (403), so the list refresh does not ask again until the stream is chosen again.
   const state = window.streamletPlayer = {
     app: null, stream: null, sign: null, chosenAt: null, firstFrameMs: null, firstFrameAt: null, error: null, refused: false,
+    fragment: null,
   };
   let player = null;
   let statsTimer = null;
@@ -23,8 +26,9 @@
     return new URL('api/v1/' + path, document.baseURI).href;
   }
 
-  function flvUrl(app, stream, sign) {
-    const url = new URL(encodeURIComponent(app) + '/' + encodeURIComponent(stream) + '.flv', document.baseURI);
+  // extension: 'flv' or 'm3u8'; a signature of /app/stream signs both.
+  function streamUrl(app, stream, sign, extension) {
+    const url = new URL(encodeURIComponent(app) + '/' + encodeURIComponent(stream) + '.' + extension, document.baseURI);
     if (sign) url.searchParams.set('sign', sign);
     return url.href;
   }
@@ -111,7 +115,7 @@
     statsTimer = null;
     ['stat-resolution', 'stat-bitrate', 'stat-latency', 'stat-frames'].forEach((id) => text($(id), '–'));
     if (player) {
-      player.destroy(); // also detaches the video element and closes the HTTP-FLV response
+      player.destroy(); // also detaches the video element and closes the HTTP-FLV response or stops polling
       player = null;
     }
   }
@@ -120,16 +124,17 @@
   function play(app, stream, sign) {
     stop();
     Object.assign(state, { app, stream, sign, chosenAt: performance.now(), firstFrameMs: null, firstFrameAt: null,
-      error: null, refused: false });
+      error: null, refused: false, fragment: null });
     bitrateKbps = null;
     text($('stat-first-frame'), '–');
-    const url = flvUrl(app, stream, sign);
     const transport = $('transport').value;
+    const url = streamUrl(app, stream, sign, transport === 'hls' ? 'm3u8' : 'flv');
     const query = new URLSearchParams({ app, stream });
     if (sign) query.set('sign', sign);
-    if (transport === 'ws') query.set('transport', 'ws');
+    if (transport !== 'http') query.set('transport', transport);
     history.replaceState(null, '', '?' + query);
     text($('now-playing'), app + '/' + stream);
+    text($('url-kind'), transport === 'hls' ? 'HLS' : 'HTTP-FLV');
     $('flv-url').value = url;
     text($('ffplay-command'), 'ffplay ' + url);
     $('play-url').hidden = false;
@@ -137,6 +142,10 @@
       b.setAttribute('aria-current', String(b.querySelector('.name').textContent === app + '/' + stream));
     });
 
+    if (transport === 'hls') {
+      playHls(url);
+      return;
+    }
     if (!window.mpegts || !mpegts.getFeatureList().mseLivePlayback) {
       fail('This browser cannot play HTTP-FLV with Media Source Extensions; use the URL below in ffplay or VLC.');
       return;
@@ -159,19 +168,88 @@
     statsTimer = setInterval(updateStats, STATS_MS);
   }
 
+  // HLS with hls.js, loaded on first use (the FLV page does not wait for it), over Media Source Extensions;
+  // without them (iOS before 17.1) the browser's own HLS plays the playlist URL.
+  function playHls(url) {
+    const mse = window.MediaSource || window.ManagedMediaSource;
+    if (!mse && video.canPlayType('application/vnd.apple.mpegurl')) {
+      playNativeHls(url);
+      return;
+    }
+    message('Connecting…');
+    const chosenAt = state.chosenAt;
+    loadHlsJs('js/hls.min.js').then(() => {
+      if (state.chosenAt !== chosenAt) return; // another stream was chosen meanwhile
+      if (!window.Hls || !Hls.isSupported()) {
+        fail('This browser cannot play HLS; use the URL below in ffplay or VLC.');
+        return;
+      }
+      // 1.5 target durations behind the playlist's end rather than hls.js's 3: a segment is whole and in memory
+      // the moment it is listed, and live is up to one more segment (the one being made) and a playlist poll
+      // ahead of that end, so this stays within 3 fragments of live. A player that fell behind (its start took
+      // a while) plays up to 1.5× faster until it is back.
+      const hls = new Hls({ liveSyncDurationCount: 1.5, maxLiveSyncPlaybackRate: 1.5 });
+      player = hls;
+      hls.on(Hls.Events.ERROR, (event, data) => {
+        if (data.fatal) fail(data.response && data.response.code ? explainStatus(data.response.code) : 'Playback error: ' + data.type + ' / ' + data.details);
+      });
+      // The stream's bitrate: a fragment's bytes over its duration.
+      hls.on(Hls.Events.FRAG_LOADED, (event, data) => {
+        if (data.frag.duration > 0) bitrateKbps = Math.round(data.frag.stats.loaded * 8 / data.frag.duration / 1000);
+      });
+      // Where playback is in the stream: the fragment's media sequence number and its start on the video's clock.
+      hls.on(Hls.Events.FRAG_CHANGED, (event, data) => {
+        state.fragment = { sn: data.frag.sn, start: data.frag.start, duration: data.frag.duration };
+      });
+      startVideo(() => { hls.loadSource(url); hls.attachMedia(video); });
+    }, () => fail('Cannot load hls.js from ' + new URL('js/hls.min.js', document.baseURI).href + '.'));
+  }
+
+  function playNativeHls(url) {
+    message('Connecting…');
+    const native = player = { destroy: () => { video.removeAttribute('src'); video.load(); } };
+    video.addEventListener('error', () => { if (player === native) fail('Playback error: the browser cannot play ' + url + '.'); }, { once: true });
+    startVideo(() => { video.src = url; });
+  }
+
+  // Attaches the media with attach(), then plays; a playlist's EXT-X-ENDLIST ends the video.
+  function startVideo(attach) {
+    const forPlayer = player;
+    video.addEventListener('ended', () => { if (player === forPlayer) fail('The stream ended.'); }, { once: true });
+    watchFirstFrame();
+    attach();
+    const started = video.play();
+    if (started && started.catch) started.catch((e) => { if (e.name !== 'AbortError') fail('Cannot start playback: ' + e.message); });
+    statsTimer = setInterval(updateStats, STATS_MS);
+  }
+
+  // hls.js, once per page.
+  function loadHlsJs(src) {
+    return new Promise((resolve, reject) => {
+      if (window.Hls) return resolve();
+      const script = document.createElement('script');
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = () => { script.remove(); reject(new Error(src)); };
+      document.head.append(script);
+    });
+  }
+
   /** What went wrong, in words: the HTTP status the server answered, when that is the reason. */
   function explain(type, detail, info) {
-    const name = state.app + '/' + state.stream;
-    if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info) {
-      if (info.code === 404) return 'Nobody publishes ' + name + ' now (404). It plays as soon as it is published.';
-      if (info.code === 403) {
-        state.refused = true;
-        return 'The server refuses to play ' + name + ' (403): it needs a signed URL (add &sign=... to this page\'s'
-          + ' address), or this address may not play it. Choose the stream again to retry.';
-      }
-      return 'The server answered HTTP ' + info.code + ' for ' + name + '.';
-    }
+    if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info) return explainStatus(info.code);
     return 'Playback error: ' + type + ' / ' + detail + (info && info.msg ? ' (' + info.msg + ')' : '');
+  }
+
+  function explainStatus(code) {
+    const name = state.app + '/' + state.stream;
+    if (code === 404) return 'Nobody publishes ' + name + ' now (404). It plays as soon as it is published.';
+    if (code === 403) {
+      state.refused = true;
+      return 'The server refuses to play ' + name + ' (403): it needs a signed URL (add &sign=... to this page\'s'
+        + ' address), or this address may not play it. Choose the stream again to retry.';
+    }
+    return 'The server answered HTTP ' + code + ' for ' + name + '.';
   }
 
   // The first media that MSE buffers starts a few ms after 0 (mpegts.js's alignment of audio and video), and
@@ -244,7 +322,7 @@
   document.querySelectorAll('.host').forEach((el) => { el.textContent = location.hostname; });
   $('copy-url').addEventListener('click', () => navigator.clipboard && navigator.clipboard.writeText($('flv-url').value));
   const params = new URLSearchParams(location.search);
-  if (params.get('transport') === 'ws') $('transport').value = 'ws';
+  if (['ws', 'hls'].includes(params.get('transport'))) $('transport').value = params.get('transport');
   $('transport').addEventListener('change', () => { if (state.app) play(state.app, state.stream, state.sign); });
   if (params.get('app') && params.get('stream')) play(params.get('app'), params.get('stream'), params.get('sign'));
   showServer();

@@ -1,5 +1,5 @@
 // Drives Streamlet's player page in the system's headless Chromium and prints one JSON line with what it
-// measured; PlayerPageIT asserts on it. Three modes:
+// measured; PlayerPageIT asserts on it. Four modes:
 //
 //   node play.cjs play PAGE_URL SCREENSHOT_PNG [WAIT_MS]
 //       opens the page on a stream, waits for it to play, screenshots it, then ends the stream (kicks its
@@ -12,6 +12,12 @@
 //       against a server with a play secret and API Basic auth: what the page says without the API's
 //       credentials (AUTHORIZATION, a Basic header), and with them for an unsigned (403), a signed and an
 //       unpublished (404) stream, and how often it asked for the refused one
+//   node play.cjs hls PAGE_URL WATCH_MS
+//       opens the page on a stream's HLS (hls.js), waits for its first frame, then for WATCH_MS counts the video
+//       frames presented (requestVideoFrameCallback) and samples every 250 ms where playback is: the HLS
+//       fragment (media sequence number, start and duration on the video's clock), currentTime and the wall
+//       clock (Date.now()), from which PlayerPageIT works out the latency behind live; then ends the stream and
+//       reports what the page shows once EXT-X-ENDLIST has played out
 //
 // Environment: CHROMIUM (default /usr/bin/chromium); NODE_PATH must reach playwright-core.
 'use strict';
@@ -124,6 +130,56 @@ async function play(context, pageUrl, screenshotPath, waitMs) {
   return result;
 }
 
+async function hls(context, pageUrl, watchMs) {
+  const page = context.pages()[0] || await context.newPage();
+  const seen = watchConsole(page);
+  await page.goto(pageUrl, { waitUntil: 'load' });
+  const firstFrame = await until(page, () => window.streamletPlayer.firstFrameMs !== null
+    || window.streamletPlayer.error !== null, null, 15000);
+  const result = await page.evaluate(async (watch) => {
+    const v = document.getElementById('video');
+    if (!v) throw new Error('no video in ' + location.href + ': ' + document.documentElement.outerHTML.slice(0, 500));
+    let presented = 0;
+    const count = () => { presented++; v.requestVideoFrameCallback(count); };
+    v.requestVideoFrameCallback(count);
+    const samples = [];
+    const currentTimeBefore = v.currentTime;
+    for (let waited = 0; waited < watch; waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (window.streamletPlayer.fragment) {
+        samples.push({ at: Date.now(), currentTime: v.currentTime, ...window.streamletPlayer.fragment, rate: v.playbackRate });
+      }
+    }
+    return {
+      firstFrameMs: window.streamletPlayer.firstFrameMs,
+      error: window.streamletPlayer.error,
+      currentTimeBefore,
+      currentTime: v.currentTime,
+      framesPresented: presented,
+      decodedFrames: v.getVideoPlaybackQuality().totalVideoFrames,
+      videoWidth: v.videoWidth,
+      shownUrl: document.getElementById('flv-url').value,
+      urlKind: document.getElementById('url-kind').textContent,
+      usesHlsJs: typeof window.Hls === 'function',
+      samples,
+    };
+  }, watchMs);
+  result.firstFrameSeen = firstFrame;
+
+  await page.evaluate(async () => {
+    const streams = await (await fetch('api/v1/streams')).json();
+    const s = streams.streams.find((x) => x.app === window.streamletPlayer.app && x.name === window.streamletPlayer.stream);
+    await fetch('api/v1/clients/' + s.publish.cid, { method: 'DELETE' });
+  });
+  await until(page, () => window.streamletPlayer.error !== null, null, 15000);
+  result.afterEnd = await page.evaluate(() => ({
+    error: window.streamletPlayer.error,
+    message: document.getElementById('video-message').textContent,
+  }));
+  result.consoleErrors = seen.errors;
+  return result;
+}
+
 /** The least page that plays the stream: mpegts.js, live, latency chasing; it times its first frame likewise. */
 function barePage(flvUrl) {
   return `<!doctype html><html><body><video id="v" muted playsinline></video>
@@ -215,6 +271,7 @@ async function main() {
     switch (mode) {
       case 'play': return play(context, args[0], args[1], Number(args[2] || 10000));
       case 'startup': return startup(context, args[0], args[1], Number(args[2]));
+      case 'hls': return hls(context, args[0], Number(args[1]));
       case 'refusals': return refusals(context, args[0], args[1], args[2], args[3]);
       default: throw new Error('unknown mode ' + mode);
     }

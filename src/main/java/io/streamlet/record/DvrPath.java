@@ -28,9 +28,15 @@ public record DvrPath(String template) {
                         + " [timestamp], [2006], [01], [02], [15], [04], [05], [999])");
             }
         }
-        if (!template.toLowerCase(Locale.ROOT).endsWith(".flv")) {
-            throw new IllegalArgumentException("the file name must end in .flv (Streamlet records FLV)");
+        String name = template.toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".flv") && !name.endsWith(".mp4")) {
+            throw new IllegalArgumentException("the file name must end in .flv or .mp4 (Streamlet records FLV or fragmented MP4)");
         }
+    }
+
+    /** Whether files are fragmented MP4 ({@code .mp4}) rather than FLV. */
+    public boolean isMp4() {
+        return template.toLowerCase(Locale.ROOT).endsWith(".mp4");
     }
 
     /** The file for {@code key} opened at {@code at}, with the date parts in {@code zone}. */

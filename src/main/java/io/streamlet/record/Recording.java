@@ -68,7 +68,7 @@ public final class Recording implements LiveCursor.Listener {
     private volatile boolean stopRequested;
 
     // The drain thread's; the volatile ones are read by the API.
-    private FlvFileWriter writer;
+    private MediaFileWriter writer;
     private volatile CountingStream out;
     private volatile Path file;
     private volatile long bytesOfClosedFiles;
@@ -193,7 +193,7 @@ public final class Recording implements LiveCursor.Listener {
 
     private void append() throws IOException {
         if (writer == null) {
-            writer = new FlvFileWriter(config.plan(), config.segmentMs(), cursor.hasAudio(), cursor.hasVideo());
+            writer = MediaFileWriter.of(config, cursor.hasAudio(), cursor.hasVideo());
             open();
         } else if (writer.cutsBefore(cursor.tag(), cursor.timestamp())) {
             owner.fileClosed(this, closeFile(null));
@@ -238,7 +238,10 @@ public final class Recording implements LiveCursor.Listener {
         CountingStream closing = out;
         out = null;
         try {
-            closing.close();
+            try (closing) {
+                writer.end(closing);
+            }
+            writer.closed(file, closing.count);
         } catch (IOException e) {
             if (error == null) error = "cannot finish " + file + ": " + describe(e);
         }

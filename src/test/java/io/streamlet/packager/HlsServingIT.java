@@ -222,6 +222,31 @@ class HlsServingIT {
         }
     }
 
+    /**
+     * GStreamer as an HLS player: its {@code hlsdemux} polls the live playlist and fetches the segments, and its
+     * MPEG-TS demuxer and libav's H.264 decoder must decode 60 frames (4 s at 15 fps: segments past the first
+     * playlist's) without an error. VLC, the player the issue names first, refuses to run as root, which CI is.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void gstreamerHlsdemuxPlaysAndDecodes(WebContainer.Kind container) throws Exception {
+        String gst = ExternalTools.require("gst-launch-1.0", "gstreamer1.0-tools");
+        try (WebContainer server = container.start(Map.of("streamlet.hls.fragment", "1s"))) {
+            Process publisher = publish(server, "gst", 14, true, true);
+            try {
+                awaitSegments(server, new StreamKey("live", "gst"), 2);
+                Result played = ExternalTools.run(List.of(gst, "-q", "souphttpsrc", "location=" + server.url("/live/gst.m3u8"),
+                        "!", "hlsdemux", "!", "tsdemux", "!", "h264parse", "!", "avdec_h264", "!",
+                        "identity", "eos-after=60", "error-after=-1", "!", "fakesink", "sync=false"), 30);
+                assertEquals(0, played.exitCode(), played.output());
+                assertFalse(played.output().contains("ERROR"), played.output());
+            } finally {
+                publisher.destroy();
+                publisher.waitFor();
+            }
+        }
+    }
+
     /** ffmpeg publishing a 320x180 15 fps H.264 (a keyframe a second) and/or AAC test signal to live/{stream}. */
     private static Process publish(WebContainer server, String stream, int seconds, boolean audio, boolean video)
             throws Exception {

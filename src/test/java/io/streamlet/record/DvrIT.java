@@ -141,6 +141,10 @@ class DvrIT {
 
         FlvCollector flv = parse(file);
         assertTrue(flv.tags.get(3).isKeyframe(), "metadata, sequence headers, then a keyframe: " + flv.tags.subList(0, 4));
+        Map<String, Object> metadata = FlvFileWriterTest.fileMetadata(flv.tags.get(0).body());
+        assertEquals(recordedSeconds(flv), ((Number) metadata.get("duration")).doubleValue(), 0.001,
+                "the closed file's onMetaData tells its duration: " + metadata);
+        assertEquals((double) Files.size(file), ((Number) metadata.get("filesize")).doubleValue(), "and its size");
         Probe probe = probe(file);
         assertEquals(List.of("h264", "aac"), probe.codecs());
         assertEquals(recordedSeconds(flv), probe.seconds(), 1.0, "ffprobe's duration is what was recorded");
@@ -203,6 +207,49 @@ class DvrIT {
             p.destroy();
             p.waitFor();
         }
+    }
+
+    /** A path ending in .mp4 records fragmented MP4: ftyp, moov, then moof + mdat about every second. */
+    @Test
+    void aPathEndingInMp4RecordsFragmentedMp4ThatFfprobeReads() throws Exception {
+        WebContainer.Webapp mp4 = server.deploy("/mp4", Map.of(
+                "streamlet.dvr.enabled", "true", "streamlet.dvr.path", dir + "/mp4/[stream].[timestamp].mp4",
+                "streamlet.hooks.onDvr", hooks.url("/on_dvr").toString()));
+        try {
+            Process p = ExternalTools.start(List.of(ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
+                    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i", "sine=frequency=440",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-pix_fmt", "yuv420p",
+                    "-c:a", "aac", "-t", "6", "-f", "flv", "rtmp://127.0.0.1:" + mp4.rtmpPort() + "/live/fmp4"));
+            assertEquals(0, p.waitFor(), "ffmpeg published to its end");
+            JsonNode hook = onDvr("fmp4");
+            Path file = Path.of(hook.get("file").asText());
+            assertTrue(file.toString().endsWith(".mp4"), file.toString());
+
+            List<String> boxes = topLevelBoxes(Files.readAllBytes(file));
+            assertEquals(List.of("ftyp", "moov", "moof", "mdat"), boxes.subList(0, 4), "the initialization segment, then fragments");
+            long fragments = boxes.stream().filter("moof"::equals).count();
+            assertTrue(fragments >= 5 && fragments <= 7, "a fragment a second (a keyframe a second): " + boxes);
+            Probe probe = probe(file);
+            assertEquals(List.of("h264", "aac"), probe.codecs());
+            assertEquals(6.0, probe.seconds(), 1.0, "what ffmpeg published");
+            Result decoded = ExternalTools.run(List.of(ffmpeg, "-v", "error", "-i", file.toString(), "-f", "null", "-"), 30);
+            assertEquals(0, decoded.exitCode(), decoded.output());
+            assertEquals("", decoded.output().trim(), "decoded to its end without an error");
+        } finally {
+            mp4.undeploy();
+        }
+    }
+
+    /** The types of an MP4 file's top-level boxes, in order. */
+    static List<String> topLevelBoxes(byte[] mp4) {
+        List<String> types = new ArrayList<>();
+        for (int at = 0; at + 8 <= mp4.length; ) {
+            long size = ((mp4[at] & 0xFFL) << 24) | ((mp4[at + 1] & 0xFF) << 16) | ((mp4[at + 2] & 0xFF) << 8) | (mp4[at + 3] & 0xFF);
+            types.add(new String(mp4, at + 4, 4, java.nio.charset.StandardCharsets.US_ASCII));
+            if (size < 8) break;
+            at += size;
+        }
+        return types;
     }
 
     @Test

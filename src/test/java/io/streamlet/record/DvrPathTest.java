@@ -1,6 +1,7 @@
 package io.streamlet.record;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,12 @@ class DvrPathTest {
     void aVariableMayRepeatAndTextAroundItStays() {
         assertEquals(Path.of("x[live]/live_live.flv"),
                 new DvrPath("x[[app]]/[app]_[app].flv").resolve(KEY, AT, ZoneOffset.UTC));
+    }
+
+    @Test
+    void aNameEndingInMp4RecordsFragmentedMp4() {
+        assertTrue(new DvrPath("./dvr/[stream].MP4").isMp4());
+        assertFalse(new DvrPath(DvrConfig.DEFAULT_PATH).isMp4());
     }
 
     @Test

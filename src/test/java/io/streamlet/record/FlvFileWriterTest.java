@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamlet.amf.Amf0;
 import io.streamlet.config.ConfigReader;
 import io.streamlet.flv.FlvHeader;
 import io.streamlet.flv.FlvTag;
+import io.streamlet.flv.ScriptData;
 import io.streamlet.live.LiveConfig;
 import io.streamlet.live.LiveCursor;
 import io.streamlet.live.LiveSource;
@@ -21,10 +23,14 @@ import io.streamlet.live.StreamKey;
 import io.streamlet.output.FlvEncoder;
 import io.streamlet.testing.FlvCollector;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The files a recording writes, from a real source through a lossless cursor, as bytes. */
 class FlvFileWriterTest {
@@ -85,6 +91,14 @@ class FlvFileWriterTest {
         return files.stream().map(ByteArrayOutputStream::toByteArray).toList();
     }
 
+    /** The onMetaData properties as they are in a file (ScriptData drops the file-only ones, as live players get it). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> fileMetadata(byte[] body) throws Exception {
+        List<Object> values = Amf0.decodeAll(body, 0, body.length);
+        assertEquals(ScriptData.ON_METADATA, values.get(0));
+        return new LinkedHashMap<>((Map<String, Object>) values.get(1));
+    }
+
     private static FlvCollector parse(byte[] file) throws Exception {
         FlvCollector flv = new FlvCollector();
         flv.feed(file, 0, file.length);
@@ -92,13 +106,43 @@ class FlvFileWriterTest {
     }
 
     @Test
-    void aSessionIsOneFileByteForByteWhatAPlayerOfTheStreamGets() throws Exception {
+    void aSessionIsOneFileWithWhatAPlayerOfTheStreamGetsAndTheFileFieldsInItsMetadata() throws Exception {
         start(DvrConfig.Plan.SESSION, 1_000);
         publishAv(3);
         List<byte[]> files = files();
 
         assertEquals(1, files.size());
-        assertArrayEquals(played.toByteArray(), files.get(0));
+        FlvCollector file = parse(files.get(0));
+        FlvCollector player = parse(played.toByteArray());
+        assertEquals(player.headerFlags, file.headerFlags);
+        assertEquals(player.tags.size(), file.tags.size());
+        for (int i = 1; i < player.tags.size(); i++) {
+            FlvCollector.Tag p = player.tags.get(i);
+            FlvCollector.Tag f = file.tags.get(i);
+            assertEquals(p.type(), f.type());
+            assertEquals(p.timestamp(), f.timestamp());
+            assertArrayEquals(p.body(), f.body(), "tag " + i);
+        }
+        Map<String, Object> expected = new LinkedHashMap<>(ScriptData.parse(player.tags.get(0).body()).properties());
+        expected.put("duration", 0.0);
+        expected.put("filesize", 0.0);
+        assertEquals(expected, fileMetadata(file.tags.get(0).body()), "the metadata, and the file's fields as 0");
+    }
+
+    @Test
+    void aClosedFileTellsItsDurationAndSizeInItsMetadata(@TempDir Path dir) throws Exception {
+        start(DvrConfig.Plan.SESSION, 1_000);
+        publishAv(3);
+        Path file = dir.resolve("rec.flv");
+        Files.write(file, files().get(0));
+        writer.closed(file, Files.size(file));
+
+        FlvCollector flv = parse(Files.readAllBytes(file));
+        Map<String, Object> metadata = fileMetadata(flv.tags.get(0).body());
+        long last = flv.media().stream().mapToLong(FlvCollector.Tag::timestamp).max().getAsLong();
+        assertEquals(last / 1000.0, metadata.get("duration"));
+        assertEquals((double) Files.size(file), metadata.get("filesize"));
+        assertEquals(files().get(0).length, Files.size(file), "changed in place");
     }
 
     @Test

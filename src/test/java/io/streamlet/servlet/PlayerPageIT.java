@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlet.auth.UrlSigner;
 import io.streamlet.live.StreamKey;
 import io.streamlet.metrics.Metrics;
+import io.streamlet.packager.HlsStream;
 import io.streamlet.testing.ExternalTools;
 import io.streamlet.testing.WebContainer;
 import java.awt.image.BufferedImage;
@@ -23,16 +24,20 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The player page end to end in a real browser: ffmpeg publishes, Debian's Chromium (headless, driven by
  * playwright-core through src/test/browser/play.cjs) opens {@code index.html?app=live&stream=page}, and
  * the page must list the stream and play it: first frame within 3 s, time advancing, the published
  * picture size, decoded frames, and a screenshot whose video is not blank. It is timed against a bare
- * mpegts.js page to the first frame, says why a stream does not play, and plays signed URLs.
+ * mpegts.js page to the first frame, says why a stream does not play, and plays signed URLs. It plays HLS
+ * with hls.js too, on Jetty and Tomcat, within 3 fragments of live.
  */
 class PlayerPageIT {
     private static final long FIRST_FRAME_LIMIT_MS = 3_000;
@@ -97,6 +102,71 @@ class PlayerPageIT {
                         "the page played over a WebSocket, not HTTP-FLV");
             } finally {
                 Files.deleteIfExists(screenshot);
+            }
+        }
+    }
+
+    /**
+     * HLS through hls.js: frames are presented, time advances, and once started (its last 3 s of 6) playback
+     * is at most 3 fragments behind live. Live is where the server is: a segment is complete (its sequence number shows up) when the media
+     * after it arrives, so the media at {@code currentTime} in fragment {@code sn} was live at
+     * {@code madeAt(sn) - (fragment end - currentTime)}, and the latency is the wall clock minus that.
+     */
+    @ParameterizedTest
+    @EnumSource(WebContainer.Kind.class)
+    void pagePlaysHlsWithHlsJsAtMostThreeFragmentsBehindLive(WebContainer.Kind container) throws Exception {
+        long fragmentMs = 1_000;
+        try (WebContainer server = container.start(Map.of("streamlet.hls.fragment", fragmentMs + "ms"));
+                Publisher publisher = new Publisher(server, "hlspage")) {
+            Map<Long, Long> madeAt = new ConcurrentHashMap<>();
+            Thread watcher = new Thread(() -> watchSegments(server, new StreamKey("live", "hlspage"), madeAt), "segment-watcher");
+            watcher.start();
+            JsonNode page;
+            try {
+                page = browser("hls", 60, server.url("/?app=live&stream=hlspage&transport=hls"), "6000");
+            } finally {
+                watcher.interrupt();
+            }
+            System.out.println("player page over HLS (" + container + ") measured: " + page);
+            assertTrue(page.get("error").isNull(), "no playback error: " + page);
+            assertTrue(page.get("usesHlsJs").asBoolean(), page.toString());
+            assertEquals("HLS", page.get("urlKind").asText());
+            assertEquals(server.url("/live/hlspage.m3u8"), page.get("shownUrl").asText());
+            assertTrue(page.get("firstFrameSeen").asBoolean(), "no frame shown: " + page);
+            assertEquals(640, page.get("videoWidth").asInt());
+            assertTrue(page.get("framesPresented").asInt() >= 100, "about 30 frames a second for 6 s: " + page);
+            assertTrue(page.get("currentTime").asDouble() > page.get("currentTimeBefore").asDouble() + 4, "time advances: " + page);
+
+            List<Long> latencies = new ArrayList<>();
+            for (JsonNode sample : page.get("samples")) {
+                Long made = madeAt.get(sample.get("sn").asLong());
+                assertTrue(made != null, "the server made fragment " + sample.get("sn") + " the page plays");
+                double toFragmentEnd = sample.get("start").asDouble() + sample.get("duration").asDouble() - sample.get("currentTime").asDouble();
+                latencies.add(sample.get("at").asLong() - (made - Math.round(toFragmentEnd * 1000)));
+            }
+            System.out.println("HLS latency behind live (" + container + "), ms, every 250 ms: " + latencies);
+            assertTrue(latencies.size() >= 20, page.toString());
+            // Past the start (hls.js catches up on what the first frame's wait cost by playing faster for a while).
+            long worst = latencies.subList(latencies.size() / 2, latencies.size()).stream().mapToLong(Long::longValue).max().orElseThrow();
+            assertTrue(worst <= 3 * fragmentMs, "latency up to " + worst + " ms after the start, more than 3 fragments: " + latencies);
+
+            assertEquals("The stream ended.", page.get("afterEnd").get("message").asText(), "EXT-X-ENDLIST ends the video: " + page);
+        }
+    }
+
+    /** Notes the wall-clock time each segment of {@code key} is first seen made, polling every 5 ms until interrupted. */
+    private static void watchSegments(WebContainer server, StreamKey key, Map<Long, Long> madeAt) {
+        long seen = -1;
+        while (!Thread.currentThread().isInterrupted()) {
+            HlsStream stream = server.streamlet().hls().find(key);
+            long last = stream == null ? -1 : stream.lastSequence();
+            long now = System.currentTimeMillis();
+            for (long sn = seen + 1; sn <= last; sn++) madeAt.put(sn, now);
+            seen = Math.max(seen, last);
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.http2.Http2Protocol;
@@ -110,6 +111,10 @@ public final class EmbeddedTomcat implements WebContainer {
         StandardJarScanner scanner = new StandardJarScanner();
         scanner.setScanClassPath(false); // the test classpath is not the webapp's WEB-INF/lib
         context.setJarScanner(scanner);
+        // The player page's files (index.html, player.js), served as a Tomcat's conf/web.xml would, for the browser tests.
+        Tomcat.addServlet(context, "default", new DefaultServlet());
+        context.addServletMappingDecoded("/", "default");
+        Map.of("html", "text/html", "js", "text/javascript", "css", "text/css").forEach(context::addMimeMapping);
 
         // Tomcat does not throw when a listener fails: it logs the exception and marks the context FAILED.
         AtomicReference<Throwable> startFailure = new AtomicReference<>();

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Streamlet's HLS benchmark: runs the executable WAR (java -jar target/streamlet.war) and drives it with
+# io.streamlet.bench.HlsBench; its figures go to stdout, progress to stderr. Two measurements:
+#
+#   bench/hls.sh memory [--streams 100] [--seconds 600] [--sample-seconds 30]
+#       100 streams publish the sample looped (synthetic RTMP publishers in the client): the server's heap
+#       in use (lowest and highest per interval), RSS and HLS's kept bytes over time
+#   bench/hls.sh cpu [--clients 1000] [--seconds 60] [--ramp-seconds 10]
+#       one stream; 1,000 HLS clients polling it (the playlist once a target duration, each new segment),
+#       then 1,000 HTTP-FLV players: the server's CPU for each, in the same run
+#
+# Other options: --skip-build (reuse target/streamlet.war and the test classes), --http-port P, --rtmp-port P
+# (default: free ports at random), -Dstreamlet.KNOB=VALUE (passed to the server). The sample is run.sh's
+# (target/bench/sample.flv: 640x360 30 fps H.264 ~500 kbit/s, a keyframe a second, AAC 64 kbit/s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:?"usage: $0 memory|cpu [options] (see the head of $0)"}
+shift
+# Ports nobody listens on (other servers may run on this machine): tried at random from 20000 up.
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+http_port=$(free_port)
+rtmp_port=$(free_port)
+build=true
+server_knobs=()
+client_args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -D*) server_knobs+=("$1") ;;
+    --skip-build) build=false ;;
+    --http-port) http_port=$2; shift ;;
+    --rtmp-port) rtmp_port=$2; shift ;;
+    --*) client_args+=("$1" "${2:?"$1 needs a value"}"); shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+bench_dir=$PWD/target/bench
+mkdir -p "$bench_dir"
+log() { echo "bench: $*" >&2; }
+
+if $build; then
+  log "building target/streamlet.war and the bench client"
+  mvn -q -B -Dstyle.color=never package dependency:build-classpath -DskipTests \
+      -Dmdep.outputFile="$bench_dir/test.classpath" -Dmdep.includeScope=test >&2
+fi
+[ -f target/streamlet.war ] && [ -f "$bench_dir/test.classpath" ] || { log "nothing built: run without --skip-build"; exit 1; }
+
+sample=$bench_dir/sample.flv
+if [ ! -s "$sample" ]; then
+  log "making $sample with ffmpeg (as bench/run.sh does)"
+  ffmpeg -hide_banner -loglevel error -y \
+      -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100 -t 60 \
+      -c:v libx264 -preset veryfast -pix_fmt yuv420p -b:v 500k -maxrate 500k -bufsize 1000k \
+      -g 30 -keyint_min 30 -sc_threshold 0 -c:a aac -b:a 64k -ac 2 -f flv "$sample.part"
+  mv "$sample.part" "$sample"
+fi
+ulimit -n "$(ulimit -Hn)"
+
+server_pid=
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$server_pid" 2>/dev/null || true
+  fi
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+log "starting java -jar target/streamlet.war on 127.0.0.1:$http_port (RTMP $rtmp_port); log in $bench_dir/hls-server.log"
+java -Xms512m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=50 -XX:+ExitOnOutOfMemoryError \
+    -Dstreamlet.rtmp.host=127.0.0.1 "-Dstreamlet.rtmp.port=$rtmp_port" "${server_knobs[@]}" \
+    -jar target/streamlet.war --http-host=127.0.0.1 "--http-port=$http_port" >"$bench_dir/hls-server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 120); do
+  kill -0 "$server_pid" 2>/dev/null || { log "the server exited; see $bench_dir/hls-server.log"; exit 1; }
+  grep -q "Streamlet serves" "$bench_dir/hls-server.log" && break
+  sleep 0.5
+done
+
+java -Xms512m -Xmx2g -cp "target/test-classes:target/classes:$(cat "$bench_dir/test.classpath")" io.streamlet.bench.HlsBench \
+    "$mode" --http "127.0.0.1:$http_port" --rtmp "127.0.0.1:$rtmp_port" --file "$sample" --server-pid "$server_pid" \
+    "${client_args[@]}"
