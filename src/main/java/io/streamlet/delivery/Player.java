@@ -84,7 +84,11 @@ public final class Player implements LiveCursor.Listener, Client {
     private volatile boolean abandonPendingWrite;
     /** When the transport last accepted bytes (or the player was last caught up), for the stall watchdog. */
     private volatile long lastProgressNanos = System.nanoTime();
-    private boolean needsFlush;
+    /**
+     * Written bytes may wait in the transport (a response's buffer). True at first: the transport's opening
+     * (a response's headers) goes out once the player is caught up, even before the stream has a tag.
+     */
+    private boolean needsFlush = true;
     /** Made once: a wake-up happens per tag per player and must not allocate. */
     private final Runnable drainTask = this::drain;
 

@@ -30,7 +30,13 @@ final class ServletTransport implements Transport, WriteListener, AsyncListener 
     public void start(Player player) {
         this.player = player;
         async.addListener(this);
-        out.setWriteListener(this); // the container calls onWritePossible() once the output is ready
+        out.setWriteListener(this);
+        // The response has just started and its output is ready: the join burst (FLV header, metadata,
+        // sequence headers, the GOP) leaves now, from the request thread and with the response headers,
+        // rather than after the container dispatched its first onWritePossible() to another thread, which
+        // under a join storm comes hundreds of milliseconds later. That call then finds the player's
+        // write loop asking isReady() as always, so it costs nothing.
+        player.onWritePossible();
     }
 
     @Override
