@@ -37,6 +37,9 @@
 #
 # Environment: BENCH_SERVER_JVM_OPTS and BENCH_CLIENT_JVM_OPTS add JVM flags to the server and the
 # load client, e.g. BENCH_SERVER_JVM_OPTS='-XX:StartFlightRecording=filename=target/bench/server.jfr'.
+# BENCH_PERF_STAT=1 counts the server's system calls and context switches with `perf stat` over (about)
+# the measured interval, into target/bench/perf-NAME.txt: figures that other load on the machine does
+# not skew the way it skews CPU time.
 #
 # Everything lives in target/bench/: the sample, the containers, their bases, the servers' logs and GC log.
 # Only 127.0.0.1 is used; the server this script started is stopped at the end, also on error or Ctrl-C.
@@ -275,9 +278,16 @@ fi
 # also samples the server's CPU (/proc/PID/stat) and RSS (/proc/PID/status): it alone knows exactly
 # when the measured interval starts and ends.
 run_load() {
-  local name=$1 pid=$2 http=$3 rtmp=$4 out_json=$5 client_output=$bench_dir/client-$1.log status summary
+  local name=$1 pid=$2 http=$3 rtmp=$4 out_json=$5 client_output=$bench_dir/client-$1.log status summary perf_pid=
   log "$name: $players players (ramp ${ramp_seconds}s, warm-up ${warmup_seconds}s, ${seconds}s measured, slow fraction $slow_fraction)"
   mkdir -p "$(dirname "$out_json")"
+  if [ -n "${BENCH_PERF_STAT:-}" ]; then
+    # The client publishes first (a second or two until the stream plays), then ramps and warms up.
+    (sleep "$(awk -v r="$ramp_seconds" -v w="$warmup_seconds" 'BEGIN { print r + w + 2 }')"
+     perf stat -e raw_syscalls:sys_enter,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,context-switches \
+         -p "$pid" -- sleep "$seconds" >"$bench_dir/perf-$name.txt" 2>&1) &
+    perf_pid=$!
+  fi
   set +e
   # shellcheck disable=SC2086
   java -Xms1g -Xmx3g -XX:+UseG1GC ${BENCH_CLIENT_JVM_OPTS:-} -cp "$client_classpath" io.streamlet.bench.LoadClient \
@@ -289,6 +299,10 @@ run_load() {
   set -e
   summary=$(grep '^players=' "$client_output" | tail -1 || true)
   grep -v '^players=' "$client_output" | sed "s/^/$name: /" >&2 || true
+  if [ -n "${BENCH_PERF_STAT:-}" ]; then
+    wait "$perf_pid" || true
+    grep -E 'sys_enter|context-switches' "$bench_dir/perf-$name.txt" | awk -v n="$name" '{ print n ": perf " $2 " " $1 }' >&2 || true
+  fi
   [ -n "$summary" ] || { log "$name: the load client failed (exit $status); see $client_output"; exit 1; }
   [ "$status" = 0 ] || log "$name: the load client exited with $status"
   echo "$name $summary"

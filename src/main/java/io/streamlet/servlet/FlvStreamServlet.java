@@ -85,7 +85,7 @@ public final class FlvStreamServlet extends HttpServlet {
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
         // The URL without its query, which may carry a secret.
         players.start(playerId(req), req.getRemoteAddr(), remote, req.getRequestURL().toString(), KIND, source,
-                FlvEncoder::new, new ServletTransport(async));
+                FlvEncoder::new, new ServletTransport(async, players.writeBatchBytes()));
     }
 
     private LiveSource findSource(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -21,8 +21,17 @@ final class ServletTransport implements Transport, WriteListener, AsyncListener 
     private final ServletOutputStream out;
     private Player player;
 
-    ServletTransport(AsyncContext async) throws IOException {
+    /**
+     * @param writeBatchBytes the most the player writes at once: the response's buffer is made as large,
+     *     before anything is written, so a write stays in it until the flush when the player is caught up.
+     *     Tomcat otherwise sends a write larger than its 8 KiB buffer in pieces and keeps the last piece in
+     *     its socket buffer, and {@code isReady()} says false until its poller and a container thread have
+     *     sent that piece: a round trip through both for nearly every write. A flush sends everything,
+     *     piece and all, so {@code isReady()} says true again when the socket took it.
+     */
+    ServletTransport(AsyncContext async, int writeBatchBytes) throws IOException {
         this.async = async;
+        async.getResponse().setBufferSize(writeBatchBytes);
         this.out = async.getResponse().getOutputStream();
     }
 

@@ -98,7 +98,7 @@ class ServletPlayerTest {
     /** Starts a player, as the servlet does: what the output takes at once is written on this (the request) thread. */
     private Player attach() throws IOException {
         return players.start("p1", "127.0.0.1", "127.0.0.1:5000", "http://x/live/mock.flv",
-                FlvStreamServlet.KIND, registry.find(KEY), FlvEncoder::new, new ServletTransport(async));
+                FlvStreamServlet.KIND, registry.find(KEY), FlvEncoder::new, new ServletTransport(async, players.writeBatchBytes()));
     }
 
     /**
