@@ -23,7 +23,7 @@ final class ServletTransport implements Transport, WriteListener, AsyncListener 
 
     /**
      * @param writeBatchBytes the most the player writes at once: the response's buffer is made as large,
-     *     before anything is written, so a write stays in it until the flush when the player is caught up.
+     *     before anything is written, so a write stays in it until the player flushes it, next thing.
      *     Tomcat otherwise sends a write larger than its 8 KiB buffer in pieces and keeps the last piece in
      *     its socket buffer, and {@code isReady()} says false until its poller and a container thread have
      *     sent that piece: a round trip through both for nearly every write. A flush sends everything,
@@ -40,11 +40,11 @@ final class ServletTransport implements Transport, WriteListener, AsyncListener 
         this.player = player;
         async.addListener(this);
         out.setWriteListener(this);
-        // The response has just started and its output is ready: the join burst (FLV header, metadata,
-        // sequence headers, the GOP) leaves now, from the request thread and with the response headers,
-        // rather than after the container dispatched its first onWritePossible() to another thread, which
-        // under a join storm comes hundreds of milliseconds later. That call then finds the player's
-        // write loop asking isReady() as always, so it costs nothing.
+        // The response has just started: where the container lets the request thread write at once (Jetty
+        // does; Tomcat says not ready until its own first call), the join burst (FLV header, metadata,
+        // sequence headers, the GOP) leaves now, with the response headers, rather than after the container
+        // dispatched its first onWritePossible() to another thread, which under a join storm comes hundreds
+        // of milliseconds later. That call then finds the write loop asking isReady() as always.
         player.onWritePossible();
     }
 
