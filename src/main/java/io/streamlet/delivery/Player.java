@@ -84,7 +84,10 @@ public final class Player implements LiveCursor.Listener, Client {
     private volatile boolean abandonPendingWrite;
     /** When the transport last accepted bytes (or the player was last caught up), for the stall watchdog. */
     private volatile long lastProgressNanos = System.nanoTime();
+    /** The last write waits in the transport (a response's buffer) for the flush that follows it. */
     private boolean needsFlush;
+    /** Something was flushed: the transport's opening (a response's headers) went out, with tags or alone. */
+    private boolean opened;
     /** Made once: a wake-up happens per tag per player and must not allocate. */
     private final Runnable drainTask = this::drain;
 
@@ -270,6 +273,10 @@ public final class Player implements LiveCursor.Listener, Client {
      * running thread's, so thousands of idle players hold none. Once handed to {@code write}, it is the
      * transport's until {@code isReady()} says true again; if the run ends before that, the thread leaves
      * it to the pending write and takes a new one next time.
+     * <p>
+     * Each write is flushed as soon as the transport is ready again, before the next read: the write sits
+     * in the transport's buffer (a response's, as large as a write) and the flush sends it whole, so the
+     * socket gets it in one go and {@code isReady()} says true as soon as the socket took it.
      */
     private void writeLoop() {
         byte[] buffer = players.writeBuffer();
@@ -279,8 +286,14 @@ public final class Player implements LiveCursor.Listener, Client {
                 writeBlocked = true;
                 if (!transport.isReady()) return;
                 writeBlocked = false;
-                written = false;
                 lastProgressNanos = System.nanoTime();
+                written = false;
+                if (needsFlush) {
+                    needsFlush = false;
+                    opened = true;
+                    transport.flush();
+                    continue;
+                }
                 int n = encoder.read(buffer, 0, buffer.length);
                 if (n > 0) {
                     transport.write(buffer, 0, n);
@@ -290,9 +303,9 @@ public final class Player implements LiveCursor.Listener, Client {
                     String failure = cursor.failure();
                     finish(State.OPEN, failure == null ? "end of stream" : "failed: " + failure);
                     return;
-                } else if (needsFlush) {
-                    needsFlush = false;
-                    transport.flush();
+                } else if (!opened) {
+                    opened = true;
+                    transport.flush(); // the stream has no tag yet: the player learns at once that it exists
                 } else {
                     return; // caught up: the cursor calls onDataAvailable() when a tag arrives
                 }

@@ -33,6 +33,7 @@ public final class Players implements AutoCloseable {
      * per player: a wake-up takes it without a lock or an allocation.
      */
     private final ThreadLocal<byte[]> writeBuffers;
+    private final int writeBatchBytes;
     private final ScheduledExecutorService watchdog;
     private final long stallTimeoutNanos;
     private final Metrics metrics;
@@ -40,6 +41,7 @@ public final class Players implements AutoCloseable {
     public Players(DeliveryConfig config, Metrics metrics) {
         this.metrics = metrics;
         int bufferBytes = config.writeBatchBytes();
+        this.writeBatchBytes = bufferBytes;
         this.writeBuffers = ThreadLocal.withInitial(() -> new byte[bufferBytes]);
         this.fanout = new FanoutPool(config.fanoutThreads(), threads);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(watchdogThread);
@@ -61,6 +63,11 @@ public final class Players implements AutoCloseable {
         log.info("[{}] {} player of {} from {} started", id, kind.protocol(), source.key(), remote);
         player.start();
         return player;
+    }
+
+    /** The most a player hands its transport in one write. */
+    public int writeBatchBytes() {
+        return writeBatchBytes;
     }
 
     /** This thread's write buffer, for one run of a player's write loop. */

@@ -87,14 +87,15 @@ public final class FlvStreamServlet extends HttpServlet {
             return;
         }
         writeHeaders(resp);
-        resp.flushBuffer(); // the player learns at once that the stream exists, even before its first keyframe
+        // Not flushed here: the headers go out with the join burst's first write (or alone, flushed by the
+        // player once caught up, when the stream has nothing to send yet).
         AsyncContext async = req.startAsync();
         async.setTimeout(0); // live streams have no end; stalled players are closed by the watchdog
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
         // The URL without its query, which may carry a secret.
         players.start(playerId(req), req.getRemoteAddr(), remote, req.getRequestURL().toString(),
                 hopsOf(req) > 0 ? RELAY_KIND : KIND, source,
-                FlvEncoder::new, new ServletTransport(async));
+                FlvEncoder::new, new ServletTransport(async, players.writeBatchBytes()));
     }
 
     /**

@@ -21,8 +21,17 @@ final class ServletTransport implements Transport, WriteListener, AsyncListener 
     private final ServletOutputStream out;
     private Player player;
 
-    ServletTransport(AsyncContext async) throws IOException {
+    /**
+     * @param writeBatchBytes the most the player writes at once: the response's buffer is made as large,
+     *     before anything is written, so a write stays in it until the player flushes it, next thing.
+     *     Tomcat otherwise sends a write larger than its 8 KiB buffer in pieces and keeps the last piece in
+     *     its socket buffer, and {@code isReady()} says false until its poller and a container thread have
+     *     sent that piece: a round trip through both for nearly every write. A flush sends everything,
+     *     piece and all, so {@code isReady()} says true again when the socket took it.
+     */
+    ServletTransport(AsyncContext async, int writeBatchBytes) throws IOException {
         this.async = async;
+        async.getResponse().setBufferSize(writeBatchBytes);
         this.out = async.getResponse().getOutputStream();
     }
 
@@ -30,7 +39,13 @@ final class ServletTransport implements Transport, WriteListener, AsyncListener 
     public void start(Player player) {
         this.player = player;
         async.addListener(this);
-        out.setWriteListener(this); // the container calls onWritePossible() once the output is ready
+        out.setWriteListener(this);
+        // The response has just started: where the container lets the request thread write at once (Jetty
+        // does; Tomcat says not ready until its own first call), the join burst (FLV header, metadata,
+        // sequence headers, the GOP) leaves now, with the response headers, rather than after the container
+        // dispatched its first onWritePossible() to another thread, which under a join storm comes hundreds
+        // of milliseconds later. That call then finds the write loop asking isReady() as always.
+        player.onWritePossible();
     }
 
     @Override

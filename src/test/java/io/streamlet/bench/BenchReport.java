@@ -15,6 +15,8 @@ final class BenchReport {
     record Usage(double serverCpuPercent, double serverRssMb, double serverPeakRssMb, double clientCpuPercent,
             double otherCpuPercent) {}
 
+    /** A full-speed player receiving less than this share of the stream's rate is not at live rate. */
+    private static final double LIVE_RATE_SHARE = 0.97;
     /** A player still connected but given nothing for this long is reported as stalled. */
     private static final long STALL_NANOS = 5_000_000_000L;
 
@@ -22,6 +24,13 @@ final class BenchReport {
     private final LoopStats stats;
     private final Usage usage;
     private final double mbps;
+    /** The stream's rate as a player should receive it, from the sample file. */
+    private final double streamMbps;
+    /** What each full-speed player received during the measured interval: the lowest and the median. */
+    private final double playerMinMbps;
+    private final double playerMedianMbps;
+    /** Full-speed players that received less than {@link #LIVE_RATE_SHARE} of the stream's rate. */
+    private int belowLiveRate;
     private int connected;
     private int failed;
     private int dropped;
@@ -44,11 +53,20 @@ final class BenchReport {
         long maxBytes;
     }
 
-    BenchReport(BenchOptions options, Schedule schedule, LoopStats stats, List<Player> players, Usage usage) {
+    BenchReport(BenchOptions options, Schedule schedule, LoopStats stats, List<Player> players, Usage usage,
+            double streamMbps) {
         this.options = options;
         this.stats = stats;
         this.usage = usage;
         this.mbps = stats.measuredBytes * 8 / 1e6 / schedule.measuredSeconds();
+        this.streamMbps = streamMbps;
+        double[] rates = players.stream().filter(p -> !p.slow)
+                .mapToDouble(p -> p.measuredBytes() * 8 / 1e6 / schedule.measuredSeconds()).sorted().toArray();
+        this.playerMinMbps = rates.length == 0 ? 0 : rates[0];
+        this.playerMedianMbps = rates.length == 0 ? 0 : rates[rates.length / 2];
+        for (double rate : rates) {
+            if (rate < streamMbps * LIVE_RATE_SHARE) belowLiveRate++;
+        }
         for (Player player : players) {
             Player.State state = player.state();
             if (player.connected()) connected++;
@@ -79,13 +97,21 @@ final class BenchReport {
         slow.maxBytes = Math.max(slow.maxBytes, player.bytes());
     }
 
+    /** The server's CPU (% of one core) per Gbit/s delivered; negative when unknown. */
+    double cpuPerGbps() {
+        return usage.serverCpuPercent() < 0 || mbps <= 0 ? -1 : usage.serverCpuPercent() / (mbps / 1000);
+    }
+
     String summaryLine() {
         String line = String.format(Locale.ROOT,
-                "players=%d protocol=%s connected=%d failed=%d dropped=%d mbps=%.1f p50=%sms p99=%sms max=%sms "
-                        + "first_keyframe_p99=%sms violations=%d server_cpu=%s%% server_rss=%sMB client_cpu=%.0f%% other_cpu=%.0f%%",
-                options.players(), options.protocolName(), connected, failed, dropped, mbps,
+                "players=%d protocol=%s connected=%d failed=%d dropped=%d mbps=%.1f player_mbps=%.3f/%.3f/%.3f"
+                        + " below_live=%d p50=%sms p99=%sms max=%sms first_keyframe_p50=%sms first_keyframe_p99=%sms"
+                        + " violations=%d server_cpu=%s%% cpu_per_gbps=%s%% server_rss=%sMB client_cpu=%.0f%% other_cpu=%.0f%%",
+                options.players(), options.protocolName(), connected, failed, dropped, mbps, playerMinMbps,
+                playerMedianMbps, streamMbps, belowLiveRate,
                 ms(stats.latency.percentileMicros(50)), ms(stats.latency.percentileMicros(99)), ms(stats.latency.maxMicros()),
-                ms(stats.firstKeyframe.percentileMicros(99)), stats.totalViolations(), orNa(usage.serverCpuPercent()),
+                ms(stats.firstKeyframe.percentileMicros(50)), ms(stats.firstKeyframe.percentileMicros(99)),
+                stats.totalViolations(), orNa(usage.serverCpuPercent()), orNa(cpuPerGbps()),
                 orNa(usage.serverRssMb()), usage.clientCpuPercent(), usage.otherCpuPercent());
         if (slow.players > 0) {
             line += String.format(Locale.ROOT, " slow=%d slow_connected=%d slow_closed=%d slow_skipped=%d",
@@ -102,7 +128,10 @@ final class BenchReport {
                 options.rampSeconds(), options.warmupSeconds()));
         out.append(String.format(Locale.ROOT, "  connected %d, failed %d%s, dropped %d, stalled %d, skipped forward %d%n",
                 connected, failed, failures.isEmpty() ? "" : " " + failures, dropped, stalled, skipped));
-        out.append(String.format(Locale.ROOT, "received: %.1f Mbit/s in total%n", mbps));
+        out.append(String.format(Locale.ROOT,
+                "received: %.1f Mbit/s in total; per full-speed player min %.3f, median %.3f of the stream's %.3f Mbit/s;"
+                        + " %d below %.0f %% of it%n",
+                mbps, playerMinMbps, playerMedianMbps, streamMbps, belowLiveRate, LIVE_RATE_SHARE * 100));
         out.append("latency:        ").append(distribution(stats.latency)).append('\n');
         out.append("first byte:     ").append(distribution(stats.firstByte)).append('\n');
         out.append("first keyframe: ").append(distribution(stats.firstKeyframe)).append('\n');
@@ -116,8 +145,9 @@ final class BenchReport {
             out.append("slow latency:   ").append(distribution(stats.slowLatency)).append('\n');
         }
         out.append(String.format(Locale.ROOT,
-                "cpu (%% of one core): server %s, load client %.0f, everything else %.0f; server rss %s MB (peak %s MB)%n",
-                orNa(usage.serverCpuPercent()), usage.clientCpuPercent(), usage.otherCpuPercent(),
+                "cpu (%% of one core): server %s (%s per Gbit/s), load client %.0f, everything else %.0f;"
+                        + " server rss %s MB (peak %s MB)%n",
+                orNa(usage.serverCpuPercent()), orNa(cpuPerGbps()), usage.clientCpuPercent(), usage.otherCpuPercent(),
                 orNa(usage.serverRssMb()), orNa(usage.serverPeakRssMb())));
         return out.toString();
     }
@@ -138,6 +168,9 @@ final class BenchReport {
         field(json, "stalled", stalled);
         field(json, "skippedForward", skipped);
         field(json, "mbps", round(mbps));
+        json.append(String.format(Locale.ROOT,
+                "  \"perPlayerMbps\": {\"min\": %.3f, \"median\": %.3f, \"stream\": %.3f, \"belowLiveRate\": %d},%n",
+                playerMinMbps, playerMedianMbps, streamMbps, belowLiveRate));
         json.append("  \"latencyMs\": ").append(jsonDistribution(stats.latency)).append(",\n");
         json.append("  \"firstByteMs\": ").append(jsonDistribution(stats.firstByte)).append(",\n");
         json.append("  \"firstKeyframeMs\": ").append(jsonDistribution(stats.firstKeyframe)).append(",\n");
@@ -150,8 +183,10 @@ final class BenchReport {
                 slow.players, slow.stillConnected, slow.closedByServer, slow.failed, slow.skipped, slow.skips,
                 slow.players == 0 ? 0 : slow.minBytes, slow.players == 0 ? 0 : slow.totalBytes / slow.players,
                 slow.maxBytes, jsonDistribution(stats.slowLatency)));
-        json.append(String.format(Locale.ROOT, "  \"server\": {\"cpuPercent\": %s, \"rssMb\": %s, \"peakRssMb\": %s},%n",
-                orNull(usage.serverCpuPercent()), orNull(usage.serverRssMb()), orNull(usage.serverPeakRssMb())));
+        json.append(String.format(Locale.ROOT,
+                "  \"server\": {\"cpuPercent\": %s, \"cpuPercentPerGbps\": %s, \"rssMb\": %s, \"peakRssMb\": %s},%n",
+                orNull(usage.serverCpuPercent()), orNull(cpuPerGbps()), orNull(usage.serverRssMb()),
+                orNull(usage.serverPeakRssMb())));
         json.append(String.format(Locale.ROOT, "  \"client\": {\"cpuPercent\": %s},%n", round(usage.clientCpuPercent())));
         json.append(String.format(Locale.ROOT, "  \"otherCpuPercent\": %s%n", round(usage.otherCpuPercent())));
         return json.append("}\n").toString();

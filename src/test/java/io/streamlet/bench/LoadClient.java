@@ -50,14 +50,15 @@ public final class LoadClient {
         publisherThread.start();
         try {
             awaitPlayable(options, publisher);
-            return measure(options, sendLog, publisher);
+            return measure(options, sendLog, publisher, sample.bitsPerSecond() / 1e6);
         } finally {
             publisher.stop();
             publisherThread.join(5_000);
         }
     }
 
-    private static int measure(BenchOptions options, SendLog sendLog, LoopingPublisher publisher) throws Exception {
+    private static int measure(BenchOptions options, SendLog sendLog, LoopingPublisher publisher, double streamMbps)
+            throws Exception {
         Schedule schedule = Schedule.startingNow(options.rampSeconds(), options.warmupSeconds(), options.seconds());
         byte[] request = ("GET " + options.playPath() + " HTTP/1.1\r\nHost: 127.0.0.1:" + options.http().getPort()
                 + "\r\nUser-Agent: streamlet-bench\r\nAccept: */*\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -105,7 +106,7 @@ public final class LoadClient {
                 server == null ? -1 : server.peakRssKb() / 1024.0,
                 percentOfOneCore(clientCpu, schedule),
                 Math.max(0, percentOfOneCore(otherCpu, schedule)));
-        BenchReport report = new BenchReport(options, schedule, total, players, usage);
+        BenchReport report = new BenchReport(options, schedule, total, players, usage, streamMbps);
         System.out.print(report.text());
         if (options.json() != null) Files.writeString(options.json(), report.json());
         if (publisher.failure() != null) {

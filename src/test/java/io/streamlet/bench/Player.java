@@ -57,6 +57,7 @@ abstract class Player {
     /** When the bytes being parsed were read: the receive time of the tags in them. */
     private long readNanos;
     private long bytes;
+    private long measuredBytes;
     private long lastId;
     private long skips;
 
@@ -78,6 +79,11 @@ abstract class Player {
 
     long bytes() {
         return bytes;
+    }
+
+    /** Bytes read during the measured interval. */
+    long measuredBytes() {
+        return measuredBytes;
     }
 
     long lastReadNanos() {
@@ -254,7 +260,10 @@ abstract class Player {
         bytes += n;
         lastReadNanos = now;
         readNanos = now;
-        if (loop.schedule.measuring(now)) loop.stats.measuredBytes += n;
+        if (loop.schedule.measuring(now)) {
+            loop.stats.measuredBytes += n;
+            measuredBytes += n;
+        }
         received(buffer.array(), n, now);
     }
 }

@@ -21,6 +21,9 @@ final class SampleFile {
         }
     }
 
+    /** An FLV tag's header (11 bytes) and the previous-tag-size field after it (4). */
+    private static final int FLV_FRAMING = 15;
+
     final List<Tag> tags;
     /** Media time one pass through the file takes: the last timestamp plus one video frame. */
     final long loopMillis;
@@ -63,6 +66,12 @@ final class SampleFile {
     double mediaTagsPerSecond() {
         long media = tags.stream().filter(t -> !t.isHeader()).count();
         return media * 1000.0 / Math.max(1, loopMillis);
+    }
+
+    /** The stream's rate in bit/s as players receive it: every media tag with its FLV framing, once per pass. */
+    double bitsPerSecond() {
+        long bytes = tags.stream().filter(t -> !t.isHeader()).mapToLong(t -> t.body().length + FLV_FRAMING).sum();
+        return bytes * 8 * 1000.0 / Math.max(1, loopMillis);
     }
 
     private static long lastTimestamp(List<Tag> tags) {

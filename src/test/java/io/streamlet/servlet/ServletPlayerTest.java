@@ -95,13 +95,16 @@ class ServletPlayerTest {
         registry.close();
     }
 
-    /** Starts a player, as the servlet does; the container's first onWritePossible() is the test's to play. */
+    /** Starts a player, as the servlet does: what the output takes at once is written on this (the request) thread. */
     private Player attach() throws IOException {
         return players.start("p1", "127.0.0.1", "127.0.0.1:5000", "http://x/live/mock.flv",
-                FlvStreamServlet.KIND, registry.find(KEY), FlvEncoder::new, new ServletTransport(async));
+                FlvStreamServlet.KIND, registry.find(KEY), FlvEncoder::new, new ServletTransport(async, players.writeBatchBytes()));
     }
 
-    /** Starts a player and plays the container's first onWritePossible(), as a container does after setWriteListener. */
+    /**
+     * Starts a player and plays the container's first onWritePossible(), as a container does after
+     * setWriteListener, though the player wrote on the request thread already.
+     */
     private Player start() throws IOException {
         Player player = attach();
         listener().onWritePossible();
@@ -139,13 +142,28 @@ class ServletPlayerTest {
     }
 
     @Test
-    void writesTheJoinBurstAsValidFlvOnTheContainersCallback() throws Exception {
-        Player player = start();
+    void writesTheJoinBurstAsValidFlvOnTheRequestThread() throws Exception {
+        Player player = attach();
         FlvCollector got = new FlvCollector();
         got.feed(written.toByteArray(), 0, written.size());
         assertEquals(5, got.tags.size(), "metadata, two sequence headers, keyframe, audio: " + got.tags);
         assertEquals(Player.State.OPEN, player.state());
         verify(out, atLeastOnce()).flush();
+        int burst = written.size();
+        listener().onWritePossible(); // the container's own first call: nothing left for it
+        assertEquals(burst, written.size());
+    }
+
+    @Test
+    void writesTheJoinBurstOnTheContainersCallbackWhenTheOutputIsNotReadyAtFirst() throws Exception {
+        when(out.isReady()).thenReturn(false, true);
+        Player player = attach();
+        assertEquals(0, written.size());
+        listener().onWritePossible();
+        FlvCollector got = new FlvCollector();
+        got.feed(written.toByteArray(), 0, written.size());
+        assertEquals(5, got.tags.size(), "metadata, two sequence headers, keyframe, audio: " + got.tags);
+        assertEquals(Player.State.OPEN, player.state());
     }
 
     @Test
@@ -170,6 +188,7 @@ class ServletPlayerTest {
             inWrite.set(false);
             return null;
         }).when(out).write(any(byte[].class), anyInt(), anyInt());
+        when(out.isReady()).thenReturn(false, true); // the first write is the container thread's
         Player player = attach();
         Thread container = onContainerThread(listener());
         assertTrue(writing.await(5, TimeUnit.SECONDS));
@@ -192,6 +211,7 @@ class ServletPlayerTest {
             inWrite.set(false);
             return null;
         }).when(out).write(any(byte[].class), anyInt(), anyInt());
+        when(out.isReady()).thenReturn(false, true); // the first write is the container thread's
         Player player = attach();
         WriteListener listener = listener();
         Thread container = onContainerThread(listener);
