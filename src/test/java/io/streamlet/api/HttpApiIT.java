@@ -173,7 +173,7 @@ class HttpApiIT {
 
             JsonNode v1 = get(server, "/api/v1/");
             assertSrsEnvelope(v1);
-            assertEquals(List.of("versions", "summaries", "streams", "clients"), fieldNames(v1.get("urls")));
+            assertEquals(List.of("versions", "summaries", "streams", "clients", "forwards"), fieldNames(v1.get("urls")));
             for (String endpoint : fieldNames(v1.get("urls"))) {
                 assertEquals(0, get(server, "/api/v1/" + endpoint).get("code").asInt(), "listed " + endpoint + " answers");
             }
