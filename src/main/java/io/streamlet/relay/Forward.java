@@ -127,7 +127,7 @@ public final class Forward {
     }
 
     void start() {
-        io.execute(this::connect);
+        run(this::connect);
     }
 
     /** The source ended: a forward that is streaming sends what is left first; one that is not stops now. */

@@ -87,7 +87,8 @@ public final class RtmpClientConnection {
     private volatile State state = State.CONNECTING;
     private SocketChannel socket;
     private SelectionKey key;
-    private RtmpSocketTransport transport;
+    /** Set once connecting; read by other threads for the byte count. */
+    private volatile RtmpSocketTransport transport;
     /** A publisher's media stream once it started: its control messages go through it from then on. */
     private RtmpEncoder media;
     private long lastReadNanos = openedAtNanos;

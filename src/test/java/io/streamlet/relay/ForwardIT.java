@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.streamlet.live.StreamKey;
 import io.streamlet.server.Streamlet;
 import io.streamlet.server.StreamletConfig;
@@ -20,8 +23,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +34,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,6 +105,37 @@ class ForwardIT {
         await(() -> destination.registry().find(copy) == null, "the copy unpublished");
         assertEquals(0, origin.forwards().failures());
         assertEquals(0, origin.relayIo().connectionCount());
+    }
+
+    @Test
+    void forwardsWhereTheBackendSays() throws Exception {
+        Streamlet destination = server();
+        BlockingQueue<JsonNode> asked = new LinkedBlockingQueue<>();
+        HttpServer backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        backend.createContext("/forward", exchange -> {
+            asked.add(new ObjectMapper().readTree(exchange.getRequestBody()));
+            byte[] answer = ("{\"code\":0,\"data\":{\"urls\":[\"rtmp://127.0.0.1:" + destination.rtmpPort()
+                    + "/live/from-backend?token=t\"]}}").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        backend.start();
+        closeLast.add(() -> backend.stop(0));
+        Streamlet origin = server("streamlet.forward.backend", "http://127.0.0.1:" + backend.getAddress().getPort() + "/forward");
+        publish(origin);
+        JsonNode request = asked.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertNotNull(request, "the backend was asked");
+        assertEquals("on_forward", request.path("action").asText());
+        assertEquals("live", request.path("app").asText());
+        assertEquals("x", request.path("stream").asText());
+        assertEquals(origin.registry().find(LIVE_X).publisherId(), request.path("client_id").asText());
+        assertEquals("127.0.0.1", request.path("ip").asText());
+        assertEquals(origin.serverId(), request.path("server_id").asText());
+        assertEquals("__defaultVhost__", request.path("vhost").asText());
+        await(() -> destination.registry().find(new StreamKey("live", "from-backend")) != null, "the backend's destination got the stream");
+        assertEquals("rtmp://127.0.0.1:" + destination.rtmpPort() + "/live/from-backend?token=t",
+                origin.forwards().forwards().get(0).destination());
     }
 
     @Test
