@@ -214,13 +214,18 @@ public final class HlsStream implements LiveCursor.Listener {
             if (media != null) segmenter.accept(media);
         } catch (IllegalArgumentException e) {
             // The segment it was in is dropped and the next one is a discontinuity (see Segmenter#accept).
-            if (warnedBadMedia) {
-                log.debug("[hls] {}: media the muxer cannot read at {} ms, segment dropped: {}", key, timestamp, e.getMessage());
-            } else {
-                warnedBadMedia = true;
-                log.warn("[hls] {}: media the muxer cannot read at {} ms, segment dropped (told once per stream): {}",
-                        key, timestamp, e.getMessage());
-            }
+            unreadableMedia(timestamp, e);
+        }
+    }
+
+    /** The publisher sent media the muxer cannot read: its segment is dropped, the stream's HLS goes on. */
+    private void unreadableMedia(long timestamp, IllegalArgumentException e) {
+        if (warnedBadMedia) {
+            log.debug("[hls] {}: media the muxer cannot read at {} ms, segment dropped: {}", key, timestamp, e.getMessage());
+        } else {
+            warnedBadMedia = true;
+            log.warn("[hls] {}: media the muxer cannot read at {} ms, segment dropped (told once per stream): {}",
+                    key, timestamp, e.getMessage());
         }
     }
 
@@ -237,7 +242,12 @@ public final class HlsStream implements LiveCursor.Listener {
         }
         finished = true;
         cursor.close();
-        segmenter.finish();
+        try {
+            segmenter.finish();
+        } catch (IllegalArgumentException e) {
+            // The last segment is lost, not the end: players still get EXT-X-ENDLIST.
+            unreadableMedia(cursor.timestamp(), e);
+        }
         playlist.end();
         publishView(true);
         firstSegment.complete(null);
