@@ -257,8 +257,15 @@ final class RtmpConnection implements Client {
         try {
             session.close();
         } finally {
-            log.info("[{}] closed {} from {}: {}", id, session.streamKey() == null ? "(no stream)" : session.streamKey(),
-                    remote, closeReason);
+            if (session.streamKey() != null) {
+                log.info("[{}] closed {} from {}: {}", id, session.streamKey(), remote, closeReason);
+            } else {
+                int leftOut = server.streamlessCloseLog().admit(System.nanoTime());
+                if (leftOut >= 0) {
+                    log.info("[{}] closed (no stream) from {}: {}{}", id, remote, closeReason,
+                            leftOut == 0 ? "" : " (" + leftOut + " more closed without a stream just before were not logged)");
+                }
+            }
             onExit.accept(this);
             if (!wasPlaying) metrics.clientGone(this); // a player's totals are counted by its Player
         }

@@ -5,6 +5,7 @@ import io.streamlet.delivery.Players;
 import io.streamlet.live.Client;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.metrics.Metrics;
+import io.streamlet.rtmp.Handshake;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -40,6 +41,8 @@ public final class RtmpServer implements AutoCloseable, Executor {
     private static final Logger log = LoggerFactory.getLogger(RtmpServer.class);
     private static final int BACKLOG = 1024;
     private static final int READ_BUFFER_SIZE = 64 * 1024;
+    private static final int STREAMLESS_CLOSES_LOGGED_PER_SECOND = 20;
+    private static final int ACCEPTS_PER_ROUND = 32;
     private static final long TIMER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long SHUTDOWN_WAIT_MS = 5_000;
 
@@ -52,6 +55,8 @@ public final class RtmpServer implements AutoCloseable, Executor {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Shared by every connection: only the I/O thread reads. */
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_SIZE);
+    /** Connections that end before naming a stream (probes, garbage, cut handshakes): I/O thread only. */
+    private final LogThrottle streamlessCloseLog = new LogThrottle(STREAMLESS_CLOSES_LOGGED_PER_SECOND);
     private Selector selector;
     private ServerSocketChannel listener;
     private Thread ioThread;
@@ -81,10 +86,16 @@ public final class RtmpServer implements AutoCloseable, Executor {
             throw new IOException("cannot listen for RTMP on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         listener = channel;
+        Handshake.loadCrypto();
         ioThread = new Thread(this::ioLoop, "streamlet-rtmp-io-" + port());
         ioThread.setDaemon(true);
         ioThread.start();
         log.info("RTMP listening on {}:{} (at most {} connections)", config.host(), port(), config.maxConnections());
+    }
+
+    /** How the I/O thread's connections log an end before they named a stream. */
+    LogThrottle streamlessCloseLog() {
+        return streamlessCloseLog;
     }
 
     /** True between a successful {@link #start} and {@link #close}. */
@@ -189,8 +200,12 @@ public final class RtmpServer implements AutoCloseable, Executor {
         }
     }
 
+    /**
+     * Takes at most {@link #ACCEPTS_PER_ROUND} new connections, so that a burst of them waits a round rather than
+     * the publishers already here; the rest stay in the backlog and the next select returns at once for them.
+     */
     private void accept() {
-        while (true) {
+        for (int i = 0; i < ACCEPTS_PER_ROUND; i++) {
             SocketChannel socket;
             try {
                 socket = listener.accept();

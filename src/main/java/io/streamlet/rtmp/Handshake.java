@@ -119,6 +119,14 @@ public final class Handshake {
         return hmacSha256(key, keyLength, rest, 0, rest.length);
     }
 
+    /**
+     * Loads the JDK's HMAC provider, whose first use reads the crypto policy files (a few hundred ms on a busy
+     * machine): a server calls it before its I/O thread serves anyone, so no connection waits for it.
+     */
+    public static void loadCrypto() {
+        hmacSha256(new byte[] {0}, 1, new byte[0], 0, 0);
+    }
+
     static byte[] hmacSha256(byte[] key, int keyLength, byte[] data, int offset, int length) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
