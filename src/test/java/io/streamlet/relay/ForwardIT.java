@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Forwarding end to end over real sockets, without a servlet container (forwards do not touch the web path):
- * a Streamlet publishes real H.264 + AAC to another Streamlet, to ffmpeg listening and to nginx's RTMP module,
+ * a Streamlet publishes real H.264 + AAC to another Streamlet, to ffmpeg listening and to nginx's RTMP module
+ * (which another Streamlet then pulls from),
  * each of which must give decodable video and audio; and bad destinations harm neither the publisher nor a player.
  */
 class ForwardIT {
@@ -156,7 +157,7 @@ class ForwardIT {
     }
 
     @Test
-    void forwardsToNginxRtmp() throws Exception {
+    void forwardsToNginxRtmpAndAnotherStreamletPullsItBack() throws Exception {
         String nginx = ExternalTools.require("nginx", "nginx libnginx-mod-rtmp");
         Path module = Path.of("/usr/lib/nginx/modules/ngx_rtmp_module.so");
         if (!Files.exists(module)) ExternalTools.require("ngx_rtmp_module.so", "libnginx-mod-rtmp");
@@ -177,6 +178,11 @@ class ForwardIT {
         publish(origin);
         await(() -> origin.forwards().connects() >= 1, "nginx accepted the publish");
         assertDecodableH264Aac("rtmp://127.0.0.1:" + port + "/live/x");
+
+        // Pull (issue 13): nginx-rtmp as the source of a pull, on a play of the stream here.
+        Streamlet edge = server("streamlet.pull.sources", "live/*=rtmp://127.0.0.1:" + port + "/[app]/[stream]");
+        assertDecodableH264Aac("rtmp://127.0.0.1:" + edge.rtmpPort() + "/live/x");
+        assertEquals("rtmp://127.0.0.1:" + port + "/live/x", edge.pulls().pulls().get(0).upstreamUrl().toString());
     }
 
     @Test
