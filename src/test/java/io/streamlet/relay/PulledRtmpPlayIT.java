@@ -16,11 +16,11 @@ import io.streamlet.live.StreamKey;
 import io.streamlet.rtmp.MessageType;
 import io.streamlet.rtmp.RtmpMessage;
 import io.streamlet.server.Streamlet;
-import io.streamlet.server.StreamletConfig;
 import io.streamlet.testing.EncodedMedia;
 import io.streamlet.testing.ExternalTools;
+import io.streamlet.testing.LivePublisher;
+import io.streamlet.testing.LocalServers;
 import io.streamlet.testing.RtmpTestPlayer;
-import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.SyntheticMedia;
 import io.streamlet.testing.TagLoopPublisher;
 import java.io.ByteArrayOutputStream;
@@ -32,9 +32,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -47,20 +45,11 @@ import org.junit.jupiter.api.Test;
  * sends audio before video (as nginx-rtmp does to a new subscriber), and bad peers: silent and garbage.
  */
 class PulledRtmpPlayIT {
-    private final List<AutoCloseable> closeLast = new ArrayList<>();
+    private final LocalServers servers = new LocalServers();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = closeLast.size() - 1; i >= 0; i--) closeLast.get(i).close();
-    }
-
-    private Streamlet server(String... knobs) {
-        Map<String, String> config = new HashMap<>(Map.of("streamlet.rtmp.host", "127.0.0.1", "streamlet.rtmp.port", "0",
-                "streamlet.hls.enabled", "false"));
-        for (int i = 0; i < knobs.length; i += 2) config.put(knobs[i], knobs[i + 1]);
-        Streamlet s = Streamlet.start(StreamletConfig.load(config::get));
-        closeLast.add(s);
-        return s;
+        servers.close();
     }
 
     private static String rtmpUrl(Streamlet server, String path) {
@@ -70,9 +59,9 @@ class PulledRtmpPlayIT {
     @Test
     void pullsFromAnotherStreamletsRtmpPlayAndTheStreamDecodes() throws Exception {
         ExternalTools.require("ffmpeg", "ffmpeg");
-        Streamlet origin = server();
-        closeLast.add(new TagLoopPublisher(origin.rtmpPort(), "live", List.of("x"), EncodedMedia.flvTags(true, "aac", 2), 2000));
-        Streamlet edge = server("streamlet.pull.sources", "live/*=rtmp://127.0.0.1:" + origin.rtmpPort() + "/[app]/[stream]");
+        Streamlet origin = servers.start();
+        servers.closeLater(new TagLoopPublisher(origin.rtmpPort(), "live", List.of("x"), EncodedMedia.flvTags(true, "aac", 2), 2000));
+        Streamlet edge = servers.start("streamlet.pull.sources", "live/*=rtmp://127.0.0.1:" + origin.rtmpPort() + "/[app]/[stream]");
         assertDecodableH264Aac(rtmpUrl(edge, "live/x"));
         assertEquals(rtmpUrl(origin, "live/x"), edge.pulls().pulls().get(0).upstreamUrl().toString());
     }
@@ -85,7 +74,7 @@ class PulledRtmpPlayIT {
     void audioBeforeTheAnnouncedVideoDoesNotMakeThePulledStreamAudioOnly() throws Exception {
         byte[] flv = audioLeadFlv(1500);
         CountDownLatch testOver = new CountDownLatch(1);
-        closeLast.add(testOver::countDown);
+        servers.closeLater(testOver::countDown);
         HttpServer upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         upstream.setExecutor(Executors.newCachedThreadPool());
         upstream.createContext("/live/x.flv", exchange -> {
@@ -99,8 +88,8 @@ class PulledRtmpPlayIT {
             }
         });
         upstream.start();
-        closeLast.add(() -> upstream.stop(0));
-        Streamlet edge = server("streamlet.pull.sources", "live/*=http://127.0.0.1:" + upstream.getAddress().getPort() + "/[app]/[stream].flv");
+        servers.closeLater(() -> upstream.stop(0));
+        Streamlet edge = servers.start("streamlet.pull.sources", "live/*=http://127.0.0.1:" + upstream.getAddress().getPort() + "/[app]/[stream].flv");
 
         try (RtmpTestPlayer player = RtmpTestPlayer.play(rtmpUrl(edge, "live/x"), Duration.ofSeconds(10))) {
             player.awaitStatus("NetStream.Play.Start");
@@ -115,10 +104,10 @@ class PulledRtmpPlayIT {
     @Test
     void aSourceThatNeverAnswersGivesTheRtmpPlayStreamNotFoundAfterMaxStreamWait() throws Exception {
         ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        closeLast.add(silent);
+        servers.closeLater(silent);
         List<Socket> accepted = acceptForever(silent, null);
-        closeLast.add(() -> closeAll(accepted));
-        Streamlet edge = server("streamlet.pull.maxStreamWait", "2s",
+        servers.closeLater(() -> closeAll(accepted));
+        Streamlet edge = servers.start("streamlet.pull.maxStreamWait", "2s",
                 "streamlet.pull.sources", "live/*=rtmp://127.0.0.1:" + silent.getLocalPort() + "/[app]/[stream]");
         long start = System.nanoTime();
         try (RtmpTestPlayer player = RtmpTestPlayer.play(rtmpUrl(edge, "live/nowhere"), Duration.ofSeconds(15))) {
@@ -133,13 +122,12 @@ class PulledRtmpPlayIT {
     /** Upstreams that answer garbage (RTMP and HTTP-FLV) fail their own pulls; a healthy pull and its player go on. */
     @Test
     void garbageFromUpstreamsHarmsNothingElse() throws Exception {
-        Streamlet origin = server();
-        SyntheticLivePublisher publisher = new SyntheticLivePublisher(origin.rtmpPort());
-        closeLast.add(publisher);
+        Streamlet origin = servers.start();
+        servers.closeLater(new LivePublisher(origin.rtmpPort(), "x"));
         ServerSocket garbage = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        closeLast.add(garbage);
+        servers.closeLater(garbage);
         List<Socket> accepted = acceptForever(garbage, "SSH-2.0-OpenSSH_9.2\r\n".getBytes());
-        closeLast.add(() -> closeAll(accepted));
+        servers.closeLater(() -> closeAll(accepted));
         HttpServer junk = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         junk.createContext("/", exchange -> {
             byte[] body = "<html>not a stream</html>".getBytes();
@@ -148,8 +136,8 @@ class PulledRtmpPlayIT {
             exchange.close();
         });
         junk.start();
-        closeLast.add(() -> junk.stop(0));
-        Streamlet edge = server("streamlet.pull.maxStreamWait", "2s", "streamlet.pull.sources", String.join(",",
+        servers.closeLater(() -> junk.stop(0));
+        Streamlet edge = servers.start("streamlet.pull.maxStreamWait", "2s", "streamlet.pull.sources", String.join(",",
                 "live/*=rtmp://127.0.0.1:" + origin.rtmpPort() + "/[app]/[stream]",
                 "bad/rtmp=rtmp://127.0.0.1:" + garbage.getLocalPort() + "/bad/rtmp",
                 "bad/http=http://127.0.0.1:" + junk.getAddress().getPort() + "/bad/http.flv"));
@@ -172,37 +160,6 @@ class PulledRtmpPlayIT {
         try (RtmpTestPlayer later = RtmpTestPlayer.play(rtmpUrl(edge, "live/x"), Duration.ofSeconds(10))) {
             later.awaitStatus("NetStream.Play.Start");
             later.awaitMedia(10, Duration.ofSeconds(10));
-        }
-    }
-
-    /** Publishes live/x on {@code rtmpPort}: synthetic 30 fps H.264 + AAC in real time, until closed. */
-    private static final class SyntheticLivePublisher implements AutoCloseable {
-        private final RtmpTestPublisher publisher;
-        private final Thread thread;
-        private volatile boolean stopped;
-
-        SyntheticLivePublisher(int rtmpPort) throws IOException {
-            publisher = RtmpTestPublisher.publish("127.0.0.1", rtmpPort, "live", "x");
-            SyntheticMedia.sendHeaders(publisher);
-            thread = new Thread(() -> {
-                try {
-                    for (int f = 0; !stopped; f++) {
-                        SyntheticMedia.sendFrames(publisher, 0, f, f + 1, 300);
-                        Thread.sleep(33);
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // closed
-                }
-            }, "synthetic-live-publisher");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws Exception {
-            stopped = true;
-            thread.join(2000);
-            publisher.close();
         }
     }
 
