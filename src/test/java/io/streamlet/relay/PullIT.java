@@ -256,6 +256,8 @@ class PullIT {
             assertEquals(0, probe.exitCode(), probe.output());
             assertTrue(probe.output().contains("codec_name=h264|width=320|height=180"), probe.output());
             assertTrue(probe.output().contains("codec_name=aac"), probe.output());
+            assertDecodableH264Aac("rtmp://127.0.0.1:" + edge.rtmpPort() + "/live/cam"); // within the idle timeout: the same pull
+            assertEquals(1, edge.streamlet().pulls().startedCount());
             Pull pull = edge.streamlet().pulls().pulls().get(0);
             assertEquals("rtmp://127.0.0.1:" + port + "/live/cam", pull.upstreamUrl().toString());
             assertTrue(pull.bytesIn() > 0);
