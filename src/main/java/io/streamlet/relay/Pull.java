@@ -174,9 +174,11 @@ public final class Pull {
         upstreamUrl = candidates.get(index);
         log.info("[{}] pull {} connecting to {}", id, key, upstreamUrl);
         Upstream.Listener listener = new Upstream.Listener() {
+            private final LeadingAudioGate gate = new LeadingAudioGate();
+
             @Override
             public void onMedia(int type, long timestamp, byte[] payload) {
-                Pull.this.onMedia(current, type, timestamp, payload);
+                if (gate.admits(type, timestamp, payload)) Pull.this.onMedia(current, type, timestamp, payload);
             }
 
             @Override

@@ -3,6 +3,7 @@ package io.streamlet.relay;
 import io.streamlet.OwnedThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -11,10 +12,13 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,12 +29,17 @@ import org.slf4j.LoggerFactory;
  * {@link RtmpClientConnection}, a queue of tasks other threads hand it, and timers (reconnection delays,
  * response deadlines), so a relay costs a socket and never a thread. The thread starts with the first task
  * or connection; {@link #close} ends every connection and the thread.
+ *
+ * <p>Host names are resolved before a connection reaches the loop, by a few resolver threads that exist only
+ * while there are names to look up: a slow DNS answer delays its own connection, not every relay.
  */
 public final class RelayIo implements Executor, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayIo.class);
     /** How often connections check their deadlines. */
     private static final long TICK_MS = 250;
     private static final long SHUTDOWN_WAIT_MS = 5_000;
+    /** Lookups at once; more wait their turn. A few: each waits on the network, not the CPU. */
+    private static final int RESOLVER_THREADS = 4;
 
     /** A task to run later on the I/O thread; {@link #cancel} from any thread. */
     public static final class Timer implements Comparable<Timer> {
@@ -54,6 +63,9 @@ public final class RelayIo implements Executor, AutoCloseable {
     }
 
     private final OwnedThreads threads = new OwnedThreads("streamlet-relay-io-");
+    private final OwnedThreads resolverThreads = new OwnedThreads("streamlet-relay-dns-");
+    private final ThreadPoolExecutor resolver = new ThreadPoolExecutor(RESOLVER_THREADS, RESOLVER_THREADS,
+            30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), resolverThreads);
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<RtmpClientConnection> connections = ConcurrentHashMap.newKeySet();
     /** Only the I/O thread touches it. */
@@ -61,6 +73,23 @@ public final class RelayIo implements Executor, AutoCloseable {
     private Selector selector;
     private Thread thread;
     private volatile boolean closed;
+
+    /** Looks a host name up, blocking; an unknown host gives an unresolved address. */
+    interface HostLookup {
+        InetSocketAddress lookUp(String host, int port);
+    }
+
+    private final HostLookup lookup;
+
+    public RelayIo() {
+        this(InetSocketAddress::new);
+    }
+
+    /** With {@code lookup} for host names: tests make it slow or failing. */
+    RelayIo(HostLookup lookup) {
+        this.lookup = lookup;
+        resolver.allowCoreThreadTimeOut(true);
+    }
 
     /** Runs {@code task} on the I/O thread. @throws RejectedExecutionException after {@link #close} */
     @Override
@@ -75,6 +104,17 @@ public final class RelayIo implements Executor, AutoCloseable {
         Timer timer = new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs), task);
         execute(() -> timers.add(timer));
         return timer;
+    }
+
+    /**
+     * Resolves {@code host} on a resolver thread (an unknown host gives an unresolved address); the future
+     * completes there.
+     *
+     * @throws RejectedExecutionException after {@link #close}
+     */
+    CompletableFuture<InetSocketAddress> resolve(String host, int port) {
+        if (closed) throw new RejectedExecutionException("relay I/O closed");
+        return CompletableFuture.supplyAsync(() -> lookup.lookUp(host, port), resolver);
     }
 
     public boolean isIoThread() {
@@ -95,9 +135,11 @@ public final class RelayIo implements Executor, AutoCloseable {
             closed = true;
             io = thread;
         }
-        if (io == null) return;
-        selector.wakeup();
+        resolver.shutdownNow();
         try {
+            resolverThreads.joinAll(SHUTDOWN_WAIT_MS); // a lookup in progress is not interruptible: bounded wait
+            if (io == null) return;
+            selector.wakeup();
             io.join(SHUTDOWN_WAIT_MS);
             if (io.isAlive()) log.warn("relay I/O thread still running {} ms after close", SHUTDOWN_WAIT_MS);
             threads.joinAll(SHUTDOWN_WAIT_MS);

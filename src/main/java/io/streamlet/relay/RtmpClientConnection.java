@@ -104,7 +104,8 @@ public final class RtmpClientConnection {
     }
 
     /**
-     * Connects to {@code url} to play or publish it; returns at once, the rest happens on {@code io}'s thread.
+     * Connects to {@code url} to play or publish it; returns at once: its host name is looked up off the I/O
+     * thread ({@link RelayIo#resolve}), the rest happens on {@code io}'s thread.
      *
      * @param id what the connection's log lines carry (the relay's id)
      * @throws RejectedExecutionException {@code io} is closed
@@ -112,7 +113,13 @@ public final class RtmpClientConnection {
     public static RtmpClientConnection open(String id, RelayIo io, RtmpUrl url, RtmpClientSession.Role role,
             RtmpClientSession.Options options, Handler handler) {
         RtmpClientConnection connection = new RtmpClientConnection(id, io, url, role, options, handler);
-        io.execute(connection::connect);
+        io.resolve(url.host(), url.port()).whenComplete((address, failure) -> {
+            try {
+                io.execute(() -> connection.connect(address, failure));
+            } catch (RejectedExecutionException closed) {
+                // The relay I/O closed during the lookup, and every connection with it.
+            }
+        });
         return connection;
     }
 
@@ -176,15 +183,26 @@ public final class RtmpClientConnection {
         }
     }
 
-    private void connect() {
+    /** On the I/O thread, once the host name was looked up: {@code address}, or the lookup's {@code failure}. */
+    private void connect(InetSocketAddress address, Throwable failure) {
         if (state != State.CONNECTING) return; // closed before its turn
+        if (failure != null || address.isUnresolved()) {
+            Throwable cause = failure != null && failure.getCause() != null ? failure.getCause() : failure;
+            end("cannot resolve " + url.host() + (cause == null ? "" : ": " + cause), Reason.CONNECTION_LOST, cause);
+            return;
+        }
+        if (System.nanoTime() - openedAtNanos > responseTimeoutNanos) { // the deadlines only watch registered connections
+            end("no address for " + url.host() + " within " + TimeUnit.NANOSECONDS.toMillis(responseTimeoutNanos) + " ms",
+                    Reason.TIMEOUT, null);
+            return;
+        }
         try {
             socket = SocketChannel.open();
             socket.configureBlocking(false);
             socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
             key = io.register(socket, this);
             transport = new RtmpSocketTransport(socket, key, () -> close("its player ended (stalled, kicked or end of stream)"));
-            if (socket.connect(new InetSocketAddress(url.host(), url.port()))) onConnectable();
+            if (socket.connect(address)) onConnectable();
         } catch (IOException | RuntimeException e) {
             end("cannot connect to " + url + ": " + e.getMessage(), Reason.CONNECTION_LOST, e);
         }

@@ -2,6 +2,7 @@ package io.streamlet.cluster;
 
 import io.streamlet.testing.FlvCollector;
 import io.streamlet.testing.HttpFlvClient;
+import io.streamlet.testing.LivePublisher;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;

@@ -10,6 +10,7 @@ import io.streamlet.relay.Pull;
 import io.streamlet.server.Streamlet;
 import io.streamlet.testing.FlvCollector;
 import io.streamlet.testing.HttpFlvClient;
+import io.streamlet.testing.LivePublisher;
 import io.streamlet.testing.RedisServer;
 import io.streamlet.testing.WebContainer;
 import java.io.IOException;

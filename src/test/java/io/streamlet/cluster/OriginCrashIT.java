@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamlet.testing.FlvCollector;
 import io.streamlet.testing.HttpFlvClient;
+import io.streamlet.testing.LivePublisher;
 import io.streamlet.testing.RedisServer;
 import io.streamlet.testing.StandaloneContainer;
 import io.streamlet.testing.WebContainer;

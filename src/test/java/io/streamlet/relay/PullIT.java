@@ -1,5 +1,6 @@
 package io.streamlet.relay;
 
+import static io.streamlet.testing.Decoding.assertDecodableH264Aac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.streamlet.flv.ScriptData;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.StreamKey;
+import io.streamlet.testing.EncodedMedia;
 import io.streamlet.testing.ExternalTools;
 import io.streamlet.testing.ExternalTools.Result;
 import io.streamlet.testing.FlvCollector;
@@ -15,19 +17,28 @@ import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.RtmpTestPlayer;
 import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.SyntheticMedia;
+import io.streamlet.testing.TagLoopPublisher;
 import io.streamlet.testing.WebContainer;
+import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -245,6 +256,8 @@ class PullIT {
             assertEquals(0, probe.exitCode(), probe.output());
             assertTrue(probe.output().contains("codec_name=h264|width=320|height=180"), probe.output());
             assertTrue(probe.output().contains("codec_name=aac"), probe.output());
+            assertDecodableH264Aac("rtmp://127.0.0.1:" + edge.rtmpPort() + "/live/cam"); // within the idle timeout: the same pull
+            assertEquals(1, edge.streamlet().pulls().startedCount());
             Pull pull = edge.streamlet().pulls().pulls().get(0);
             assertEquals("rtmp://127.0.0.1:" + port + "/live/cam", pull.upstreamUrl().toString());
             assertTrue(pull.bytesIn() > 0);
@@ -280,6 +293,39 @@ class PullIT {
             } finally {
                 publisher.close();
             }
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(WebContainer.Kind.class)
+    void aWebSocketFlvPlayerOfAPulledStreamReceivesDecodableFlv(WebContainer.Kind container, @TempDir Path dir) throws Exception {
+        ExternalTools.require("ffmpeg", "ffmpeg");
+        List<FlvCollector.Tag> media = EncodedMedia.flvTags(true, "aac", 2);
+        try (WebContainer origin = container.start(Map.of());
+                WebContainer edge = container.start(edgeKnobs("rtmp://127.0.0.1:" + origin.rtmpPort() + "/[app]/[stream]"));
+                TagLoopPublisher publisher = new TagLoopPublisher(origin.rtmpPort(), "live", List.of("ws"), media, 2000)) {
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            WebSocket.Listener collector = new WebSocket.Listener() {
+                @Override
+                public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                    synchronized (received) {
+                        while (data.hasRemaining()) received.write(data.get());
+                    }
+                    ws.request(1);
+                    return null;
+                }
+            };
+            WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + edge.httpPort() + "/live/ws.flv"), collector)
+                    .get(10, TimeUnit.SECONDS); // the upgrade answers once the pull has mounted the stream
+            Thread.sleep(3500); // over two seconds of media after the join burst
+            ws.abort();
+            Path flv = dir.resolve("pulled.flv");
+            synchronized (received) {
+                Files.write(flv, received.toByteArray());
+            }
+            assertDecodableH264Aac(flv.toString());
+            assertEquals(1, edge.streamlet().pulls().startedCount());
         }
     }
 }

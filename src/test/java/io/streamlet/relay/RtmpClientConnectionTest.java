@@ -1,6 +1,7 @@
 package io.streamlet.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,12 +17,14 @@ import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.SyntheticMedia;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -146,6 +149,51 @@ class RtmpClientConnectionTest {
             play("rtmp://127.0.0.1:" + silent.getLocalPort() + "/live/a", recorder);
             assertEquals(Reason.TIMEOUT, recorder.ended.get(6, TimeUnit.SECONDS).reason());
             assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(OPTIONS.responseTimeoutMillis()));
+        }
+    }
+
+    @Test
+    void aSlowHostLookupDelaysOnlyItsOwnConnection() throws Exception {
+        CountDownLatch dnsAnswers = new CountDownLatch(1);
+        RelayIo slowDns = new RelayIo((host, port) -> {
+            if (!host.equals("slow.test")) return new InetSocketAddress(host, port);
+            try {
+                dnsAnswers.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        });
+        try (RtmpTestPublisher publisher = RtmpTestPublisher.publish("127.0.0.1", server.rtmpPort(), "live", "a")) {
+            SyntheticMedia.sendHeaders(publisher);
+            Recorder slow = new Recorder();
+            Recorder fast = new Recorder();
+            RtmpClientConnection.open("slow", slowDns, RtmpUrl.parse("rtmp://slow.test:" + server.rtmpPort() + "/live/a"),
+                    RtmpClientSession.Role.PLAY, OPTIONS, slow);
+            RtmpClientConnection.open("fast", slowDns, RtmpUrl.parse("rtmp://127.0.0.1:" + server.rtmpPort() + "/live/a"),
+                    RtmpClientSession.Role.PLAY, OPTIONS, fast);
+            fast.started.get(5, TimeUnit.SECONDS);
+            assertFalse(slow.started.isDone() || slow.ended.isDone(), "the slow one still waits for its address");
+            dnsAnswers.countDown();
+            slow.started.get(5, TimeUnit.SECONDS);
+        } finally {
+            dnsAnswers.countDown();
+            slowDns.close();
+        }
+    }
+
+    @Test
+    void anUnknownHostEndsWithConnectionLost() throws Exception {
+        RelayIo noDns = new RelayIo(InetSocketAddress::createUnresolved);
+        try {
+            Recorder recorder = new Recorder();
+            RtmpClientConnection.open("test", noDns, RtmpUrl.parse("rtmp://nowhere.test/live/a"), RtmpClientSession.Role.PLAY,
+                    OPTIONS, recorder);
+            RtmpClientException failure = recorder.ended.get(5, TimeUnit.SECONDS);
+            assertEquals(Reason.CONNECTION_LOST, failure.reason());
+            assertTrue(failure.getMessage().contains("cannot resolve nowhere.test"), failure.getMessage());
+        } finally {
+            noDns.close();
         }
     }
 }

@@ -1,20 +1,18 @@
-package io.streamlet.cluster;
+package io.streamlet.testing;
 
-import io.streamlet.testing.RtmpTestPublisher;
-import io.streamlet.testing.SyntheticMedia;
 import java.io.IOException;
 
 /**
  * An encoder in real time: publishes {@code live/{stream}} over RTMP and sends 30 fps synthetic video with a
  * keyframe every second and audio in between, timestamps from 0, from its own thread until closed.
  */
-final class LivePublisher implements AutoCloseable {
+public final class LivePublisher implements AutoCloseable {
     private final RtmpTestPublisher rtmp;
     private final Thread thread;
     private volatile boolean stopped;
 
     /** @throws IOException the publish was refused, with the server's status code */
-    LivePublisher(int rtmpPort, String stream) throws IOException {
+    public LivePublisher(int rtmpPort, String stream) throws IOException {
         rtmp = RtmpTestPublisher.publish("127.0.0.1", rtmpPort, "live", stream);
         if (!"NetStream.Publish.Start".equals(rtmp.lastStatusCode())) {
             rtmp.close();
