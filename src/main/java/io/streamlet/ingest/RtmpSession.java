@@ -212,6 +212,8 @@ public final class RtmpSession {
                 endPublishing();
             }
             case "play" -> onPlay(command, streamId);
+            // ffmpeg asks before playing; a live stream has no length, and anything but a number it logs as unexpected.
+            case "getStreamLength" -> sendResult(command, 0.0);
             default -> {
                 // Like Adobe's and SRS's servers: an empty answer rather than an _error, which ffmpeg treats as fatal.
                 log.debug("[{}] unknown command '{}' answered with an empty _result", clientId, name);

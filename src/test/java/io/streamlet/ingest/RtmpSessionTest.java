@@ -284,9 +284,12 @@ class RtmpSessionTest {
     @Test
     void unknownCommandsGetAnEmptyResultAndPingsAPong() throws RtmpProtocolException {
         session.onMessage(command(0, "connect", 1, connectObject("live", "")));
-        session.onMessage(command(0, "getStreamLength", 7, null, "x"));
+        session.onMessage(command(0, "someQuery", 7, null, "x"));
         assertEquals(List.of("_result", 7.0), List.of(peer.lastCommand().name(), peer.lastCommand().transactionId()));
         assertNull(peer.lastCommand().argument(0));
+        session.onMessage(command(0, "getStreamLength", 8, null, "x"));
+        assertEquals(List.of("_result", 8.0, 0.0), List.of(peer.lastCommand().name(), peer.lastCommand().transactionId(),
+                peer.lastCommand().argument(0)), "a live stream's length, as a number ffmpeg reads without a warning");
         peer.sent.clear();
         session.onMessage(command(0, "someNotification", 0, null));
         session.onMessage(ProtocolControl.userControl(ProtocolControl.PING_REQUEST, 0xABCDL));
