@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamlet.HttpClients;
 import io.streamlet.metrics.Metrics;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -60,23 +61,11 @@ public final class HookClient implements AutoCloseable {
             return t;
         });
         executor.setRemoveOnCancelPolicy(true); // a hook that answers in time leaves no timer behind
-        HttpClient.Builder builder = HttpClient.newBuilder()
+        this.http = HttpClients.build(HttpClient.newBuilder()
                 .executor(executor)
                 .connectTimeout(timeout)
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with simple hook backends
-                .followRedirects(HttpClient.Redirect.NEVER);
-        // The client starts its selector thread now, and the thread takes this one's context class loader: the
-        // webapp's. Before Java 21 nothing can stop that thread: it ends on its own once close() has dropped
-        // the client and the client is collected. Started under the platform loader, it does not name the
-        // webapp's loader meanwhile, which Tomcat reports at undeploy as a thread the webapp failed to stop.
-        Thread current = Thread.currentThread();
-        ClassLoader webappLoader = current.getContextClassLoader();
-        current.setContextClassLoader(ClassLoader.getPlatformClassLoader());
-        try {
-            this.http = builder.build();
-        } finally {
-            current.setContextClassLoader(webappLoader);
-        }
+                .followRedirects(HttpClient.Redirect.NEVER));
         this.timeout = timeout;
         this.serverId = serverId;
         this.metrics = metrics;

@@ -1,5 +1,6 @@
 package io.streamlet.relay;
 
+import io.streamlet.HttpClients;
 import io.streamlet.OwnedThreads;
 import io.streamlet.live.LiveSource;
 import io.streamlet.live.SourceRegistry;
@@ -230,12 +231,11 @@ public final class Pulls implements SourceRegistry.Elsewhere, AutoCloseable {
     private synchronized HttpClient httpClient() {
         if (http == null) {
             httpExecutor = Executors.newCachedThreadPool(httpThreads);
-            http = HttpClient.newBuilder()
+            http = HttpClients.build(HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1) // one long response per pull: nothing to multiplex
                     .connectTimeout(Duration.ofMillis(config.maxStreamWaitMs()))
                     .followRedirects(HttpClient.Redirect.NORMAL)
-                    .executor(httpExecutor)
-                    .build();
+                    .executor(httpExecutor));
         }
         return http;
     }
