@@ -5,9 +5,12 @@
 #   bench/hls.sh memory [--streams 100] [--seconds 600] [--sample-seconds 30]
 #       100 streams publish the sample looped (synthetic RTMP publishers in the client): the server's heap
 #       in use (lowest and highest per interval), RSS and HLS's kept bytes over time
-#   bench/hls.sh cpu [--clients 1000] [--seconds 60] [--ramp-seconds 10]
-#       one stream; 1,000 HLS clients polling it (the playlist once a target duration, each new segment),
-#       then 1,000 HTTP-FLV players: the server's CPU for each, in the same run
+#   bench/hls.sh cpu [--clients 1000] [--seconds 60] [--ramp-seconds 10] [--warmup-seconds 5]
+#       the server's CPU (its pid's /proc/PID/stat only) with one stream published: alone for 10 s; with 1,000 HLS
+#       clients polling it as hls.js does (the playlist every half target duration, each new segment once, on
+#       a keep-alive connection each, all on one client thread), with requests/s achieved against expected;
+#       then with 1,000 HTTP-FLV players (bench/run.sh's load client, on a stream of its own once the first
+#       ended); and the ratio HLS / HTTP-FLV, in one run
 #
 # Other options: --skip-build (reuse target/streamlet.war and the test classes), --http-port P, --rtmp-port P
 # (default: free ports at random), -Dstreamlet.KNOB=VALUE (passed to the server). The sample is run.sh's

@@ -186,9 +186,11 @@
       }
       // 1.5 target durations behind the playlist's end rather than hls.js's 3: a segment is whole and in memory
       // the moment it is listed, and live is up to one more segment (the one being made) and a playlist poll
-      // ahead of that end, so this stays within 3 fragments of live. A player that fell behind (its start took
-      // a while) plays up to 1.5× faster until it is back.
-      const hls = new Hls({ liveSyncDurationCount: 1.5, maxLiveSyncPlaybackRate: 1.5 });
+      // ahead of that end, so this stays within 3 fragments of live. A player that fell behind plays up to 1.5×
+      // faster until it is back, but hls.js does that only within a target duration of its target latency:
+      // further behind (a start that took seconds on a busy machine) it would stay behind for good, so past 3
+      // target durations it jumps forward instead.
+      const hls = new Hls({ liveSyncDurationCount: 1.5, liveMaxLatencyDurationCount: 3, maxLiveSyncPlaybackRate: 1.5 });
       player = hls;
       hls.on(Hls.Events.ERROR, (event, data) => {
         if (data.fatal) fail(data.response && data.response.code ? explainStatus(data.response.code) : 'Playback error: ' + data.type + ' / ' + data.details);

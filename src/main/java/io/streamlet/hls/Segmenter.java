@@ -1,5 +1,6 @@
 package io.streamlet.hls;
 
+import io.streamlet.ts.AnnexB;
 import io.streamlet.ts.StreamType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,7 +18,8 @@ import java.util.function.Consumer;
  * <p>The container is MPEG-TS for H.264 with AAC or MP3 and fMP4 for the codecs TS players lack (HEVC,
  * AV1, Opus), unless {@link Options#container} says otherwise. Media of a codec the container cannot
  * carry (VP8, FLAC, or MP3 beside HEVC...) and frames of a codec whose configuration has not come are
- * left out. A change of configuration or of tracks closes the segment, and the next is marked as a
+ * left out, and so is bad media ({@link #accept} says what with an exception): a frame whose NAL units do not fill
+ * it, a configuration record that cannot be read. A change of configuration or of tracks closes the segment, and the next is marked as a
  * discontinuity, as is the first after {@link #discontinuity}.
  *
  * <p>Frames are kept until their segment closes (fMP4 needs each sample's duration, which the next frame
@@ -58,6 +60,8 @@ public final class Segmenter {
     private final Consumer<Segment> sink;
     private CodecConfig videoConfig;
     private CodecConfig audioConfig;
+    /** Checks the NAL units of H.264/HEVC frames against {@link #videoConfig}'s length size; null for other codecs. */
+    private AnnexB videoNalUnits;
     /** MPEG-1 or -2 audio, once MP3 frames came: MP3 has no configuration to announce it. */
     private StreamType mp3Type;
 
@@ -82,9 +86,11 @@ public final class Segmenter {
 
     /**
      * Takes the next configuration or frame, in decode order.
-     * @throws IllegalArgumentException media the muxers cannot read (a truncated NAL unit, a broken
-     *     configuration record), found when its segment is muxed: that segment is dropped with the frame that
-     *     closed it, and the next segment is a discontinuity
+     * @throws IllegalArgumentException bad media, the message says what was lost: an H.264/HEVC configuration
+     *     record that cannot be read or a frame whose NAL units do not fill it is refused and nothing else
+     *     changes; media that only the muxer finds it cannot carry (an AAC frame too long for ADTS...), found
+     *     when its segment is muxed, loses that segment and the frame that closed it, and the next segment is
+     *     a discontinuity
      */
     public void accept(Media media) {
         if (media instanceof CodecConfig config) {
@@ -94,15 +100,24 @@ public final class Segmenter {
         }
     }
 
-    /** Closes the open segment; the next one is marked as a discontinuity (a republish, a timestamp reset). */
+    /**
+     * Closes the open segment; the next one is marked as a discontinuity (a republish, a timestamp reset).
+     * @throws IllegalArgumentException the open segment could not be muxed and is lost (as for {@link #accept})
+     */
     public void discontinuity() {
-        finish();
-        writer = null;
-        discontinuity = true;
-        Arrays.fill(lastDts, -1);
+        try {
+            finish();
+        } finally {
+            writer = null;
+            discontinuity = true;
+            Arrays.fill(lastDts, -1);
+        }
     }
 
-    /** Closes the open segment, if any: the stream ended. */
+    /**
+     * Closes the open segment, if any: the stream ended.
+     * @throws IllegalArgumentException the open segment could not be muxed and is lost (as for {@link #accept})
+     */
     public void finish() {
         if (open) close(segmentEnd, false);
     }
@@ -116,6 +131,13 @@ public final class Segmenter {
         boolean video = config.kind() == Media.Kind.VIDEO;
         CodecConfig old = video ? videoConfig : audioConfig;
         if (old != null && old.codec().equals(config.codec()) && Arrays.equals(old.record(), config.record())) return;
+        StreamType nalCodec = video ? TsSegmentWriter.videoType(config.codec()) : null;
+        AnnexB nalUnits;
+        try {
+            nalUnits = nalCodec == null ? null : AnnexB.fromRecord(nalCodec, config.record());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(config.codec() + " configuration left out: " + e.getMessage(), e);
+        }
         if (writer != null || open) { // the tracks change under segments already made
             finish();
             writer = null;
@@ -123,6 +145,7 @@ public final class Segmenter {
         }
         if (video) {
             videoConfig = config;
+            videoNalUnits = nalUnits;
         } else {
             audioConfig = config;
         }
@@ -131,6 +154,14 @@ public final class Segmenter {
     private void add(MediaFrame f) {
         boolean video = f.kind() == Media.Kind.VIDEO;
         if (!carried(f)) return;
+        if (video && videoNalUnits != null) {
+            try {
+                videoNalUnits.checkSample(f.data());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f.codec() + (f.keyframe() ? " keyframe" : " frame") + " at " + f.dts()
+                        + " ms left out: " + e.getMessage(), e);
+            }
+        }
         if (!video && f.codec().equals(".mp3") && mp3Type == null) mp3Type = StreamType.ofMp3(f.data());
         boolean hasVideo = videoConfig != null && carriedVideo(videoConfig.codec());
         boolean boundary = hasVideo ? video && f.keyframe() : !video;
@@ -193,7 +224,8 @@ public final class Segmenter {
         } catch (IllegalArgumentException e) {
             writer = null;
             discontinuity = true;
-            throw e;
+            throw new IllegalArgumentException("segment " + nextSequence + " (" + segmentFrames.size() + " frames from "
+                    + segmentStart + " ms) dropped: " + e.getMessage(), e);
         }
         Segment segment = new Segment(nextSequence++, data, segmentStart, Math.max(0, endDts - segmentStart),
                 discontinuity, cutAtLimit, current.init());

@@ -10,8 +10,9 @@ import io.streamlet.flv.FlvTag;
  * backwards. An encoder turns what it yields into one output's bytes.
  *
  * <p>A {@link Mode#LOSSY} cursor (a player) that falls behind skips whole GOPs to the newest keyframe and
- * re-sends headers that changed; a {@link Mode#LOSSLESS} one (a recorder, a forward) never skips: falling
- * out of the source's window ends it with a {@link #failure()}.
+ * re-sends headers that changed; a {@link Mode#LOSSLESS} one (a recorder, a segmenter) starts where it was
+ * attached, however late it first reads (from the first keyframe when attached as the publish starts), and
+ * never skips: falling out of the source's window ends it with a {@link #failure()}.
  *
  * <p>{@link #advance} is called by one thread at a time (the consumer's drain); the publisher's thread
  * only calls {@link #signal}. Per tag, nothing here allocates.
@@ -42,6 +43,7 @@ public final class LiveCursor implements AutoCloseable {
     private final Listener listener;
     private final long queueLengthMs;
     private final long maxQueueBytes;
+    private final JoinPoint pinnedStart;
 
     /** Set when {@link #advance} found nothing; the publisher clears it and calls the listener. */
     private volatile boolean wantSignal;
@@ -82,8 +84,13 @@ public final class LiveCursor implements AutoCloseable {
     private long bytesOut;
     private int sessionStarts;
 
-    LiveCursor(LiveSource source, String id, Mode mode, Listener listener) {
+    /**
+     * @param pinnedStart where a lossless cursor starts (see {@code LiveSource#pinStart}); null for a player,
+     *     which starts at the newest join point when it first reads
+     */
+    LiveCursor(LiveSource source, String id, Mode mode, Listener listener, JoinPoint pinnedStart) {
         this.source = source;
+        this.pinnedStart = pinnedStart;
         this.log = source.log();
         this.id = id;
         this.mode = mode;
@@ -227,18 +234,28 @@ public final class LiveCursor implements AutoCloseable {
         }
     }
 
-    /** Starts at the source's join point once the tracks are known; false while it has none. */
+    /**
+     * Starts once the tracks are known: a player at the source's newest join point (false while it has none), a
+     * lossless cursor where it was pinned (failing if that left the log meanwhile).
+     */
     private boolean start() {
         int flags = source.trackFlags();
-        JoinPoint jp = source.joinPoint();
-        if (flags < 0 || jp == null || log.get(jp.seq()) == null) return false;
+        JoinPoint jp = pinnedStart != null ? pinnedStart : source.joinPoint();
+        if (flags < 0 || jp == null) return false;
+        LiveTag first = log.get(jp.seq());
+        if (first == null && (pinnedStart == null || jp.seq() != log.head())) {
+            if (pinnedStart == null) return false;
+            failure = "its start left the source's window before the tracks were known (streamlet.live.trackGuess)";
+            ended = true;
+            return false;
+        }
         hasAudio = (flags & FlvHeader.FLAG_AUDIO) != 0;
         hasVideo = (flags & FlvHeader.FLAG_VIDEO) != 0;
         pendingNext = pendingCount = 0;
         queueHeaders(jp);
         cursor = jp.seq();
-        // An audio join point (audio came first) in a stream with video: its video must still start at a keyframe.
-        awaitKeyframe = hasVideo && !log.get(jp.seq()).keyframe;
+        // Video starts at a keyframe: after an audio join point (audio came first), or a pinned start before one.
+        awaitKeyframe = hasVideo && (first == null || !first.keyframe);
         started = true;
         return true;
     }
@@ -326,6 +343,7 @@ public final class LiveCursor implements AutoCloseable {
     }
 
     private int timestampOf(LiveTag tag) {
+        if (rebase && tag.header) return (int) lastOut; // headers before the first frame do not set the base
         if (rebase) {
             base = firstTag ? tag.time : tag.time - (lastOut + SourceClock.STEP_MS);
             rebase = false;

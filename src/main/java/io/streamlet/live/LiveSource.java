@@ -340,9 +340,20 @@ public final class LiveSource {
      * publisher's thread) whenever the cursor had found nothing and something arrived; it must return quickly.
      */
     public LiveCursor subscribe(String consumerId, LiveCursor.Mode mode, LiveCursor.Listener listener) {
-        LiveCursor c = new LiveCursor(this, consumerId, mode, listener);
+        LiveCursor c = new LiveCursor(this, consumerId, mode, listener, mode == LiveCursor.Mode.LOSSLESS ? pinStart() : null);
         consumers.add(c);
         return c;
+    }
+
+    /**
+     * Where a lossless consumer attached now starts, whenever it first reads: the current GOP, or (before the
+     * first keyframe, or when the GOP outgrew the cache) the next tag, with the headers in effect there. Pinned
+     * now because the join point moves on while the tracks are guessed or the consumer's thread is busy, and
+     * a recorder or segmenter attached when the publish starts must not lose the first GOPs to that.
+     */
+    private synchronized JoinPoint pinStart() {
+        JoinPoint jp = joinPoint;
+        return jp != null ? jp : new JoinPoint(log.head(), lastTime, metadata, videoHeader, audioHeader);
     }
 
     void unsubscribe(LiveCursor c) {

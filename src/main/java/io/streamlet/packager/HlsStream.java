@@ -202,7 +202,7 @@ public final class HlsStream implements LiveCursor.Listener {
     private void take(LiveTag tag, int timestamp) {
         if (cursor.sessionStarts() != sessionStarts) { // a republish: the encoder started over
             sessionStarts = cursor.sessionStarts();
-            segmenter.discontinuity();
+            closeSegment(segmenter::discontinuity);
         }
         byte[] body = Arrays.copyOfRange(tag.bodyArray(), tag.bodyOffset(), tag.bodyOffset() + tag.bodyLength());
         try {
@@ -213,19 +213,30 @@ public final class HlsStream implements LiveCursor.Listener {
             Media media = Media.fromFlvTag(tag.type(), timestamp, body, metadata);
             if (media != null) segmenter.accept(media);
         } catch (IllegalArgumentException e) {
-            // The segment it was in is dropped and the next one is a discontinuity (see Segmenter#accept).
-            unreadableMedia(timestamp, e);
+            badMedia(e); // the tag is skipped (or the segment it closed is lost: see Segmenter#accept)
         }
     }
 
-    /** The publisher sent media the muxer cannot read: its segment is dropped, the stream's HLS goes on. */
-    private void unreadableMedia(long timestamp, IllegalArgumentException e) {
+    /** Closes the open segment through {@code close}; a segment the muxer cannot make is lost, not the stream's HLS. */
+    private void closeSegment(Runnable close) {
+        try {
+            close.run();
+        } catch (IllegalArgumentException e) {
+            badMedia(e);
+        }
+    }
+
+    /**
+     * The publisher sent media that cannot be segmented: bad input, not a bug, told in one line (once per stream;
+     * the rest at debug level), and the stream's HLS goes on without it.
+     */
+    private void badMedia(IllegalArgumentException e) {
         if (warnedBadMedia) {
-            log.debug("[hls] {}: media the muxer cannot read at {} ms, segment dropped: {}", key, timestamp, e.getMessage());
+            log.debug("[hls] {} (stream {}): bad media from the publisher: {}", key, source.id(), e.getMessage());
         } else {
             warnedBadMedia = true;
-            log.warn("[hls] {}: media the muxer cannot read at {} ms, segment dropped (told once per stream): {}",
-                    key, timestamp, e.getMessage());
+            log.warn("[hls] {} (stream {}): bad media from the publisher (told once per stream): {}", key, source.id(),
+                    e.getMessage());
         }
     }
 
@@ -236,18 +247,13 @@ public final class HlsStream implements LiveCursor.Listener {
             packager.countResync();
             cursor.close();
             cursor = subscribe();
-            segmenter.discontinuity();
+            closeSegment(segmenter::discontinuity);
             onDataAvailable();
             return;
         }
         finished = true;
         cursor.close();
-        try {
-            segmenter.finish();
-        } catch (IllegalArgumentException e) {
-            // The last segment is lost, not the end: players still get EXT-X-ENDLIST.
-            unreadableMedia(cursor.timestamp(), e);
-        }
+        closeSegment(segmenter::finish); // the last segment may be lost, not the end: players still get EXT-X-ENDLIST
         playlist.end();
         publishView(true);
         firstSegment.complete(null);

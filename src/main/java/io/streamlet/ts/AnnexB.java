@@ -103,6 +103,14 @@ public final class AnnexB {
         return out.toByteArray();
     }
 
+    /**
+     * Checks that a sample's NAL units, each after its length, fill it exactly, as {@link #accessUnit} needs.
+     * @throws IllegalArgumentException a NAL unit length that runs past the end of the sample
+     */
+    public void checkSample(byte[] sample) {
+        for (int at = 0; at < sample.length; ) at += lengthSize + nalLength(sample, at);
+    }
+
     private boolean hasParameterSets(byte[] sample) {
         for (int at = 0; at < sample.length; ) {
             int length = nalLength(sample, at);

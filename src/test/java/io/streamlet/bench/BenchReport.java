@@ -97,6 +97,24 @@ final class BenchReport {
         slow.maxBytes = Math.max(slow.maxBytes, player.bytes());
     }
 
+    Usage usage() {
+        return usage;
+    }
+
+    /** Players connected, and those that failed. */
+    int connected() {
+        return connected;
+    }
+
+    int failed() {
+        return failed;
+    }
+
+    /** What all players received over the measured interval, in Mbit/s. */
+    double mbps() {
+        return mbps;
+    }
+
     /** The server's CPU (% of one core) per Gbit/s delivered; negative when unknown. */
     double cpuPerGbps() {
         return usage.serverCpuPercent() < 0 || mbps <= 0 ? -1 : usage.serverCpuPercent() / (mbps / 1000);

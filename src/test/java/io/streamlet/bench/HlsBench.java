@@ -11,15 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The HLS benchmark's client (bench/hls.sh runs it against a server it started):
@@ -29,25 +22,21 @@ import java.util.regex.Pattern;
  *       publishes the sample looped on {@code streams} streams and samples the server's memory (RSS, and the
  *       JVM heap in use with HLS's kept bytes from /metrics) every 5 s; prints, per sample interval, the heap
  *       in use at its lowest (what survives collections: a leak makes it climb) and highest, RSS and kept bytes
- *   HlsBench cpu --clients 1000 --seconds 60 ...
- *       publishes one stream; then, one after the other, {@code clients} HLS clients (each polls the playlist
- *       once a target duration, as hls.js does, and fetches the newest segment when it is new) and
- *       {@code clients} HTTP-FLV players (each reads the stream), each kind ramped up, settled, and measured
- *       for {@code seconds}: the server's CPU time over that interval, and what the clients received
+ *   HlsBench cpu --clients 1000 --seconds 60 --ramp-seconds 10 --warmup-seconds 5 ...
+ *       the server's CPU (from /proc/PID/stat) with one stream published: alone for 10 s, then with {@code clients}
+ *       HLS players polling it as hls.js does ({@link HlsPollers}: requests/s achieved against expected), then
+ *       with as many HTTP-FLV players (bench/run.sh's {@link LoadClient}); and the ratio of the two
  * </pre>
  *
  * Common options: {@code --http HOST:PORT --rtmp HOST:PORT --file SAMPLE.flv --server-pid PID}.
  */
 public final class HlsBench {
-    private static final Pattern LAST_URI = Pattern.compile("(?m)^([^#\\s][^\\s]*)\\s*\\z");
-    private static final Pattern TARGET = Pattern.compile("#EXT-X-TARGETDURATION:(\\d+)");
-
     private final Map<String, String> options;
     private final InetSocketAddress rtmp;
     private final String http;
     private final ProcessSampler server;
     private final SampleFile sample;
-    /** HTTP/1.1, as players use: its default would upgrade to h2c and carry every client on one connection. */
+    /** For /metrics and the first playlist (the players have clients of their own); HTTP/1.1, not an h2c upgrade. */
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final List<LoopingPublisher> publishers = new ArrayList<>();
@@ -160,32 +149,90 @@ public final class HlsBench {
         return values;
     }
 
+    /**
+     * The server's CPU with one stream published and segmented: alone, with {@code clients} HLS players
+     * ({@link HlsPollers}), then, after that stream ended, with as many HTTP-FLV players (bench/run.sh's
+     * {@link LoadClient}, on a stream of its own), each ramped up, settled and measured for {@code seconds}.
+     */
     private void cpu() throws Exception {
         int clients = intOption("clients", 1000);
         int seconds = intOption("seconds", 60);
         int ramp = intOption("ramp-seconds", 10);
+        int warmup = intOption("warmup-seconds", 5);
         publish(List.of("hls"));
         awaitPlaylist(http + "/live/hls.m3u8");
-        Load hls = new HlsClients(http + "/live/hls.m3u8");
-        Load flv = new FlvPlayers(http + "/live/hls.flv");
-        for (Load load : List.of(hls, flv)) {
-            load.start(clients, ramp);
-            Thread.sleep(ramp * 1000L); // settled
-            load.counters.reset();
-            Duration cpu0 = server.cpuTime();
+
+        Schedule alone = Schedule.startingNow(0, 0, Math.min(seconds, 10));
+        Cpu idle = Cpu.during(server, alone);
+        System.out.printf(Locale.ROOT, "cpu alone: 1 stream published and segmented, no clients, %.0f s: server CPU %.1f%% of a core%n",
+                alone.measuredSeconds(), idle.serverPercent);
+
+        Schedule schedule = Schedule.startingNow(ramp, warmup, seconds);
+        String[] hostPort = http.substring("http://".length()).split(":");
+        HlsPollers pollers = new HlsPollers(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), "/live/hls.m3u8",
+                clients, schedule);
+        Thread loop = new Thread(pollers, "hls-pollers");
+        loop.start();
+        Cpu hls = Cpu.during(server, schedule);
+        loop.join();
+        HlsPollers.Stats st = pollers.stats;
+        double measured = schedule.measuredSeconds();
+        double playlistsPerSecond = st.playlistRequests / measured;
+        double segmentsPerSecond = st.segmentRequests / measured;
+        double expectedPlaylists = st.pollMillis > 0 ? clients * 1000.0 / st.pollMillis : 0;
+        double expectedSegments = clients * Math.max(0, st.newestAtEnd - st.newestAtStart) / measured;
+        double achieved = playlistsPerSecond + segmentsPerSecond;
+        double expected = expectedPlaylists + expectedSegments;
+        System.out.printf(Locale.ROOT, "cpu HLS: %d clients (playlist every %d ms, each new segment once), %.0f s: server CPU %.1f%% of a core"
+                        + " (client %.1f%%, rest of the machine %.1f%%); %.0f requests/s of %.0f expected (%.0f%%): playlists %.0f/s of %.0f,"
+                        + " segments %.0f/s of %.0f; %.1f Mbit/s; response p50 %.1f ms, p99 %.1f ms; %d errors, %d reconnects%n",
+                clients, st.pollMillis, measured, hls.serverPercent, hls.clientPercent, hls.otherPercent, achieved, expected,
+                expected > 0 ? achieved / expected * 100 : 0, playlistsPerSecond, expectedPlaylists, segmentsPerSecond,
+                expectedSegments, st.bytes * 8 / measured / 1e6, st.responseTime.percentileMicros(50) / 1000.0,
+                st.responseTime.percentileMicros(99) / 1000.0, st.errors, st.reconnects);
+
+        publishers.forEach(LoopingPublisher::stop); // the FLV run publishes its own stream: one at a time, as here
+        publishers.clear();
+        Thread.sleep(3_000);
+        System.out.println("cpu HTTP-FLV: bench/run.sh's load client, its report follows");
+        BenchReport flv = LoadClient.run(BenchOptions.parse(new String[] {
+            "--http=" + http.substring("http://".length()), "--rtmp=" + rtmp.getHostString() + ":" + rtmp.getPort(),
+            "--stream=live/flv", "--players=" + clients, "--ramp-seconds=" + ramp, "--warmup-seconds=" + warmup,
+            "--seconds=" + seconds, "--file=" + option("file", "target/bench/sample.flv"), "--server-pid=" + server.pid()}));
+        BenchReport.Usage f = flv.usage();
+        System.out.printf(Locale.ROOT, "cpu HTTP-FLV: %d players, %.0f s: server CPU %.1f%% of a core (client %.1f%%, rest of the"
+                        + " machine %.1f%%); %d connected, %d failed; %.1f Mbit/s%n", clients, (double) seconds,
+                f.serverCpuPercent(), f.clientCpuPercent(), f.otherCpuPercent(), flv.connected(), flv.failed(), flv.mbps());
+        double hlsMbps = st.bytes * 8 / measured / 1e6;
+        System.out.printf(Locale.ROOT, "cpu HLS / HTTP-FLV: %.2f (%.1f%% / %.1f%% of a core); above the stream alone: %.2f;"
+                        + " per Gbit/s delivered: %.0f%% / %.0f%% of a core%n",
+                hls.serverPercent / f.serverCpuPercent(), hls.serverPercent, f.serverCpuPercent(),
+                (hls.serverPercent - idle.serverPercent) / (f.serverCpuPercent() - idle.serverPercent),
+                hls.serverPercent / (hlsMbps / 1000), f.serverCpuPercent() / (flv.mbps() / 1000));
+    }
+
+    /** CPU over a schedule's measured interval, in % of one core: the server's (from /proc), this client's, the rest. */
+    private record Cpu(double serverPercent, double clientPercent, double otherPercent) {
+        /** Waits for {@code schedule}'s measured interval to pass and samples around it. */
+        static Cpu during(ProcessSampler server, Schedule schedule) throws InterruptedException {
+            ProcessSampler self = ProcessSampler.self();
+            sleepUntil(schedule.measureStartNanos());
+            Duration server0 = server.cpuTime();
+            Duration self0 = self.cpuTime();
             Duration machine0 = ProcessSampler.machineCpuTime();
-            long t0 = System.nanoTime();
-            Thread.sleep(seconds * 1000L);
-            double wall = (System.nanoTime() - t0) / 1e9;
-            double serverCpu = (server.cpuTime().minus(cpu0).toMillis() / 1000.0) / wall;
-            double machineCpu = (ProcessSampler.machineCpuTime().minus(machine0).toMillis() / 1000.0) / wall;
-            long rss = server.sampleRssKb() >> 10;
-            System.out.printf("cpu %s: %d clients, %d s: server CPU %.1f%% of a core, machine %.1f%%; %.0f requests/s,"
-                    + " %.1f Mbit/s received, %d errors; server RSS %d MiB%n", load.name, clients, seconds, serverCpu * 100,
-                    machineCpu * 100, load.counters.requests.sum() / wall, load.counters.bytes.sum() * 8 / wall / 1e6,
-                    load.counters.errors.sum(), rss);
-            load.stop();
-            Thread.sleep(3_000);
+            sleepUntil(schedule.endNanos());
+            double serverSeconds = server.cpuTime().minus(server0).toNanos() / 1e9;
+            double selfSeconds = self.cpuTime().minus(self0).toNanos() / 1e9;
+            double machineSeconds = ProcessSampler.machineCpuTime().minus(machine0).toNanos() / 1e9;
+            double wall = schedule.measuredSeconds();
+            return new Cpu(serverSeconds / wall * 100, selfSeconds / wall * 100,
+                    Math.max(0, machineSeconds - serverSeconds - selfSeconds) / wall * 100);
+        }
+
+        private static void sleepUntil(long nanos) throws InterruptedException {
+            for (long left = nanos - System.nanoTime(); left > 0; left = nanos - System.nanoTime()) {
+                Thread.sleep(Math.max(1, left / 1_000_000));
+            }
         }
     }
 
@@ -194,137 +241,6 @@ public final class HlsBench {
         while (client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
             if (System.currentTimeMillis() > deadline) throw new IllegalStateException("no playlist at " + url);
             Thread.sleep(200);
-        }
-    }
-
-    private static final class Counters {
-        final LongAdder requests = new LongAdder();
-        final LongAdder bytes = new LongAdder();
-        final LongAdder errors = new LongAdder();
-
-        void reset() {
-            requests.reset();
-            bytes.reset();
-            errors.reset();
-        }
-    }
-
-    /** Many clients of one kind, on one HTTP client (one selector thread, pooled HTTP/1.1 connections). */
-    private abstract class Load {
-        final String name;
-        final Counters counters = new Counters();
-        final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-        volatile boolean stopped;
-
-        Load(String name) {
-            this.name = name;
-        }
-
-        void start(int count, int rampSeconds) {
-            for (int i = 0; i < count; i++) {
-                timer.schedule(this::startOne, (long) i * rampSeconds * 1000 / count, TimeUnit.MILLISECONDS);
-            }
-        }
-
-        abstract void startOne();
-
-        void stop() {
-            stopped = true;
-            timer.shutdownNow();
-        }
-
-        /** Counts a response's body bytes as they arrive, dropping them. */
-        HttpResponse.BodyHandler<Void> counting() {
-            return info -> HttpResponse.BodySubscribers.fromSubscriber(new java.util.concurrent.Flow.Subscriber<List<java.nio.ByteBuffer>>() {
-                java.util.concurrent.Flow.Subscription subscription;
-
-                @Override
-                public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
-                    subscription = s;
-                    s.request(1);
-                }
-
-                @Override
-                public void onNext(List<java.nio.ByteBuffer> buffers) {
-                    for (java.nio.ByteBuffer b : buffers) counters.bytes.add(b.remaining());
-                    if (stopped) subscription.cancel();
-                    else subscription.request(1);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    if (!stopped) counters.errors.increment();
-                }
-
-                @Override
-                public void onComplete() {}
-            }, s -> null);
-        }
-    }
-
-    /** HLS clients: the playlist once a target duration, the newest segment when it is new. */
-    private final class HlsClients extends Load {
-        private final String playlist;
-
-        HlsClients(String playlist) {
-            super("HLS");
-            this.playlist = playlist;
-        }
-
-        @Override
-        void startOne() {
-            poll(new String[1]);
-        }
-
-        private void poll(String[] lastSegment) {
-            if (stopped) return;
-            long startedAt = System.nanoTime();
-            client.sendAsync(HttpRequest.newBuilder(URI.create(playlist)).build(), HttpResponse.BodyHandlers.ofString())
-                    .thenCompose(r -> {
-                        counters.requests.increment();
-                        counters.bytes.add(r.body().length());
-                        Matcher uri = LAST_URI.matcher(r.body());
-                        Matcher target = TARGET.matcher(r.body());
-                        long period = target.find() ? Long.parseLong(target.group(1)) * 1000 : 2000;
-                        CompletableFuture<Long> next = CompletableFuture.completedFuture(period);
-                        if (r.statusCode() != 200 || !uri.find()) {
-                            counters.errors.increment();
-                            return next;
-                        }
-                        if (uri.group(1).equals(lastSegment[0])) return next;
-                        lastSegment[0] = uri.group(1);
-                        return client.sendAsync(HttpRequest.newBuilder(URI.create(playlist).resolve(uri.group(1))).build(), counting())
-                                .thenApply(s -> {
-                                    counters.requests.increment();
-                                    if (s.statusCode() != 200) counters.errors.increment();
-                                    return period;
-                                });
-                    })
-                    .whenComplete((period, e) -> {
-                        if (e != null && !stopped) counters.errors.increment();
-                        long waited = (System.nanoTime() - startedAt) / 1_000_000;
-                        long delay = Math.max(0, (period == null ? 2000 : period) - waited);
-                        if (!stopped) timer.schedule(() -> poll(lastSegment), delay, TimeUnit.MILLISECONDS);
-                    });
-        }
-    }
-
-    /** HTTP-FLV players: each reads the stream for as long as it lasts. */
-    private final class FlvPlayers extends Load {
-        private final String url;
-
-        FlvPlayers(String url) {
-            super("HTTP-FLV");
-            this.url = url;
-        }
-
-        @Override
-        void startOne() {
-            counters.requests.increment();
-            client.sendAsync(HttpRequest.newBuilder(URI.create(url)).build(), counting())
-                    .whenComplete((r, e) -> {
-                        if (!stopped && (e != null || r.statusCode() != 200)) counters.errors.increment();
-                    });
         }
     }
 }

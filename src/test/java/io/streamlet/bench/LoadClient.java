@@ -36,10 +36,15 @@ public final class LoadClient {
             System.exit(2);
             return;
         }
-        System.exit(run(options));
+        run(options);
+        System.exit(0);
     }
 
-    static int run(BenchOptions options) throws Exception {
+    /**
+     * Publishes, plays and measures as {@code options} say, prints the report, and returns it.
+     * @throws IOException the stream did not become playable, or the publisher failed (after the report)
+     */
+    static BenchReport run(BenchOptions options) throws Exception {
         SampleFile sample = SampleFile.read(options.file());
         double runSeconds = options.rampSeconds() + options.warmupSeconds() + options.seconds() + SEND_LOG_SPARE_SECONDS;
         SendLog sendLog = new SendLog((int) Math.ceil(sample.mediaTagsPerSecond() * runSeconds) + 1);
@@ -50,14 +55,16 @@ public final class LoadClient {
         publisherThread.start();
         try {
             awaitPlayable(options, publisher);
-            return measure(options, sendLog, publisher, sample.bitsPerSecond() / 1e6);
+            BenchReport report = measure(options, sendLog, sample.bitsPerSecond() / 1e6);
+            if (publisher.failure() != null) throw new IOException("the publisher failed", publisher.failure());
+            return report;
         } finally {
             publisher.stop();
             publisherThread.join(5_000);
         }
     }
 
-    private static int measure(BenchOptions options, SendLog sendLog, LoopingPublisher publisher, double streamMbps)
+    private static BenchReport measure(BenchOptions options, SendLog sendLog, double streamMbps)
             throws Exception {
         Schedule schedule = Schedule.startingNow(options.rampSeconds(), options.warmupSeconds(), options.seconds());
         byte[] request = ("GET " + options.playPath() + " HTTP/1.1\r\nHost: 127.0.0.1:" + options.http().getPort()
@@ -109,11 +116,8 @@ public final class LoadClient {
         BenchReport report = new BenchReport(options, schedule, total, players, usage, streamMbps);
         System.out.print(report.text());
         if (options.json() != null) Files.writeString(options.json(), report.json());
-        if (publisher.failure() != null) {
-            System.out.println("publisher failed: " + publisher.failure());
-        }
         System.out.println(report.summaryLine());
-        return publisher.failure() == null ? 0 : 1;
+        return report;
     }
 
     /** Waits until the stream answers 200 (the publish is accepted and the server mounted it). */

@@ -17,6 +17,10 @@ final class ProcessSampler {
         this.pid = pid;
     }
 
+    long pid() {
+        return pid;
+    }
+
     static ProcessSampler self() {
         return new ProcessSampler(ProcessHandle.current().pid());
     }

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
 /** Where segments are cut, what they are marked with, and which container they get. */
 class SegmenterTest {
     private static final byte[] AVCC = HexFormat.of().parseHex("0164001effe1000467" + "64001e" + "01000468ebe3cb");
+    /** 22 bytes of profile, level and flags (4-byte lengths), then a VPS, an SPS and a PPS. */
+    private static final byte[] HVCC = HexFormat.of().parseHex("01" + "016000000090000000000000" + "f000fcfdf8f80000" + "0f"
+            + "03" + "a00001" + "0002" + "4001" + "a10001" + "0002" + "4201" + "a20001" + "0002" + "4401");
     private static final CodecConfig AVC = new CodecConfig(Media.Kind.VIDEO, "avc1", AVCC, 640, 360, 0, 0);
     private static final CodecConfig AAC = new CodecConfig(Media.Kind.AUDIO, "mp4a", new byte[] {0x12, 0x10}, 0, 0, 44100, 2);
     private static final int VIDEO_PID = 0x100;
@@ -136,7 +139,7 @@ class SegmenterTest {
         assertEquals(0x47, segments.get(0).data()[0]);
 
         segments.clear();
-        CodecConfig hevc = new CodecConfig(Media.Kind.VIDEO, "hvc1", new byte[] {1, 2, 3}, 320, 240, 0, 0);
+        CodecConfig hevc = new CodecConfig(Media.Kind.VIDEO, "hvc1", HVCC, 320, 240, 0, 0);
         Segmenter fmp4 = segmenter(Options.of(1000), hevc, AAC);
         for (long t = 0; t < 3000; t += 100) {
             fmp4.accept(new MediaFrame(Media.Kind.VIDEO, "hvc1", t, 0, t % 1000 == 0, new byte[] {0, 0, 0, 1, 0x26}));
@@ -177,16 +180,45 @@ class SegmenterTest {
     }
 
     @Test
-    void brokenMediaIsAnErrorAndTheNextSegmentADiscontinuity() {
+    void aFrameWhoseNalUnitsDoNotFillItIsRefusedAndNothingElseIsLost() {
         Segmenter s = segmenter(Options.of(1000), AVC);
-        s.accept(new MediaFrame(Media.Kind.VIDEO, "avc1", 0, 0, true, new byte[] {0, 0, 0, 9, 0x65}));
+        feedVideo(s, 0, 500, 1000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> s.accept(new MediaFrame(Media.Kind.VIDEO, "avc1", 500, 0, false, new byte[] {0, 0, 0, 9, 0x41})));
+        assertEquals("avc1 frame at 500 ms left out: NAL unit of 9 bytes at 0 runs past the 5-byte sample", e.getMessage());
+        feedVideo(s, 600, 2000, 1000);
+        s.finish();
+        assertEquals(List.of(0L, 1000L), segments.stream().map(Segment::startDts).toList());
+        assertEquals(9, pesStarts(segments.get(0).data(), VIDEO_PID), "the frames around it are all there");
+        assertTrue(segments.stream().noneMatch(Segment::discontinuity));
+    }
+
+    @Test
+    void aConfigurationThatCannotBeReadIsRefusedAndTheOldOneStays() {
+        Segmenter s = segmenter(Options.of(1000), AVC);
+        feedVideo(s, 0, 500, 1000);
+        assertThrows(IllegalArgumentException.class,
+                () -> s.accept(new CodecConfig(Media.Kind.VIDEO, "avc1", new byte[] {1, 0x64, 0, 0x1e, (byte) 0xff, (byte) 0xe1, 0, 9}, 0, 0, 0, 0)));
+        feedVideo(s, 500, 1000, 1000);
+        s.finish();
+        assertEquals(1, segments.size());
+        assertEquals(10, pesStarts(segments.get(0).data(), VIDEO_PID));
+    }
+
+    @Test
+    void mediaTheMuxerRefusesLosesItsSegmentAndTheNextIsADiscontinuity() {
+        Segmenter s = segmenter(Options.of(1000), AVC, AAC);
+        s.accept(video(0, true));
+        s.accept(new MediaFrame(Media.Kind.AUDIO, "mp4a", 10, 0, false, new byte[9000])); // too long for ADTS
         // The segment is muxed when the next keyframe closes it: the error comes then, and both frames are lost.
-        assertThrows(IllegalArgumentException.class, () -> s.accept(video(1000, true)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.accept(video(1000, true)));
+        assertTrue(e.getMessage().startsWith("segment 0 (2 frames from 0 ms) dropped: "), e.getMessage());
         assertTrue(segments.isEmpty());
         feedVideo(s, 1100, 2100, 1000);
         s.finish();
         assertEquals(1, segments.size());
         assertTrue(segments.get(0).discontinuity());
+        assertEquals(0, segments.get(0).sequence());
         assertEquals(2000, segments.get(0).startDts());
     }
 

@@ -384,4 +384,67 @@ class LiveCursorTest {
         FlvCollector.Tag firstVideo = got.media().stream().filter(t -> t.isVideo() && !t.isSequenceHeader()).findFirst().orElseThrow();
         assertTrue(firstVideo.isKeyframe(), "video starts at a keyframe: " + got.tags);
     }
+    /** A sink (HLS, a recorder) attached when the publish starts: it gets the stream from its first keyframe. */
+    private static FlvEncoder sink(LiveSource source) {
+        return new FlvEncoder(source.subscribe("sink", LiveCursor.Mode.LOSSLESS, () -> {}));
+    }
+
+    @Test
+    void aLosslessCursorAttachedAtThePublishGetsTheFirstGopEvenWhenItReadsLate() throws Exception {
+        Publication s = publish(registry());
+        FlvEncoder sink = sink(s.source()); // as the sinks do in SourceRegistry.Listener#onMounted
+        FlvEncoder player = player(s.source(), "p1", () -> {});
+        startAv(s, 5000);
+        publishAv(s, 5000, 3); // keyframes at 5000, 6000, 7000, all before either consumer reads (a busy thread)
+
+        FlvCollector got = new FlvCollector();
+        assertEquals(0, drain(sink, got));
+        assertEquals(List.of("script@0", "avc-header@0", "aac-header@0", "key@0"),
+                got.tags.subList(0, 4).stream().map(Object::toString).toList(), "headers, then the first keyframe at 0");
+        assertEquals(3, got.media().stream().filter(FlvCollector.Tag::isKeyframe).count(), "every GOP: " + got.tags);
+        assertEquals(90, got.media().stream().filter(t -> t.isVideo() && !t.isSequenceHeader()).count());
+        assertEquals(90, got.media().stream().filter(t -> t.isAudio() && !t.isSequenceHeader()).count());
+        assertMonotonic(got.tags);
+
+        FlvCollector played = new FlvCollector();
+        drain(player, played);
+        assertEquals(1, played.media().stream().filter(FlvCollector.Tag::isKeyframe).count(),
+                "a player still joins at the newest keyframe: " + played.tags);
+    }
+
+    @Test
+    void aLosslessCursorGetsTheGopsPublishedBeforeTheTracksWereGuessed() throws Exception {
+        Publication s = publish(registry("streamlet.live.trackGuess", "1s"));
+        FlvEncoder sink = sink(s.source());
+        FlvCollector got = new FlvCollector();
+        s.onMessage(FlvTag.SCRIPT, 0, metadata(true, true)); // announces audio, which never comes
+        s.onMessage(FlvTag.VIDEO, 0, avcSequenceHeader(1));
+        for (int frame = 0; frame < 45; frame++) { // 1.5 s, a keyframe every 0.5 s; the sink reads after each
+            s.onMessage(FlvTag.VIDEO, frame * 1000L / 30, avcFrame(frame % 15 == 0, 200));
+            drain(sink, got);
+        }
+        assertEquals(FlvHeader.FLAG_VIDEO, got.headerFlags, "video only, once the guess window passed");
+        assertEquals(List.of("script@0", "avc-header@0", "key@0"),
+                got.tags.subList(0, 3).stream().map(Object::toString).toList());
+        assertEquals(3, got.media().stream().filter(FlvCollector.Tag::isKeyframe).count(), "every GOP: " + got.tags);
+        assertEquals(45, got.media().stream().filter(t -> t.isVideo() && !t.isSequenceHeader()).count());
+    }
+
+    @Test
+    void aLosslessCursorAttachedMidStreamStartsAtTheCurrentGopAndDropsNothingAfter() throws Exception {
+        Publication s = publish(registry());
+        startAv(s, 0);
+        publishAv(s, 0, 2); // keyframes at 0 and 1000
+        FlvEncoder sink = sink(s.source()); // a recording started through the API
+        s.onMessage(FlvTag.VIDEO, 1000, avcSequenceHeader(2)); // a new encoder configuration, then its keyframe
+        publishAv(s, 2000, 2); // keyframes at 2000 and 3000
+        FlvCollector got = new FlvCollector();
+        drain(sink, got);
+        assertEquals(List.of("script@0", "avc-header@0", "aac-header@0", "key@0"),
+                got.tags.subList(0, 4).stream().map(Object::toString).toList(), "the GOP of 1000 with its headers");
+        assertEquals(3, got.media().stream().filter(FlvCollector.Tag::isKeyframe).count(), "1000, 2000, 3000: " + got.tags);
+        assertEquals(2, got.media().stream().filter(t -> t.isVideo() && t.isSequenceHeader()).count(),
+                "the changed sequence header in its place: " + got.tags);
+        assertMonotonic(got.tags);
+    }
 }

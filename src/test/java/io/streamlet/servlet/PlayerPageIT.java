@@ -50,6 +50,10 @@ class PlayerPageIT {
      * found, this bounds it.
      */
     private static final long STARTUP_ALLOWANCE_MS = 750;
+    /** How long hls.js may take after its first frame to play away what its start cost (see the HLS test). */
+    private static final long HLS_CATCH_UP_MS = 8_000;
+    /** How long steady HLS playback is watched, every sample of it within 3 fragments of live. */
+    private static final long HLS_STEADY_MS = 6_000;
 
     @Test
     void pageListsTheStreamAndPlaysItInChromium() throws Exception {
@@ -107,15 +111,25 @@ class PlayerPageIT {
     }
 
     /**
-     * HLS through hls.js: frames are presented, time advances, and once started (its last 3 s of 6) playback
-     * is at most 3 fragments behind live. Live is where the server is: a segment is complete (its sequence number shows up) when the media
-     * after it arrives, so the media at {@code currentTime} in fragment {@code sn} was live at
+     * HLS through hls.js: frames are presented, time advances, and once started playback is at most 3 fragments
+     * behind live. Live is where the server is: a segment is complete (its sequence number shows up) when the
+     * media after it arrives, so the media at {@code currentTime} in fragment {@code sn} was live at
      * {@code madeAt(sn) - (fragment end - currentTime)}, and the latency is the wall clock minus that.
+     *
+     * <p>"Once started": hls.js starts {@code liveSyncDurationCount} fragments behind the playlist's end as it was
+     * when loaded, so whatever its first frame took (loading hls.js, the playlist, a segment, the decoder: 2 s on
+     * a loaded machine, 3 s and more under heavy load) adds to the latency, which it then plays away at up to 1.5×
+     * speed, slowing as it nears its target (from 3.9 to 2.7 s over 6 s, measured on Tomcat at load 15); a start
+     * that cost more than hls.js's catch-up range (a target duration past its target latency) made it stay 5.5 s
+     * behind for good until the page told it to jump forward (player.js). The page is watched for
+     * {@link #HLS_CATCH_UP_MS} of that, then {@link #HLS_STEADY_MS} of steady playback, every sample of which must
+     * be within 3 fragments of live.
      */
     @ParameterizedTest
     @EnumSource(WebContainer.Kind.class)
     void pagePlaysHlsWithHlsJsAtMostThreeFragmentsBehindLive(WebContainer.Kind container) throws Exception {
         long fragmentMs = 1_000;
+        long watchMs = HLS_CATCH_UP_MS + HLS_STEADY_MS;
         try (WebContainer server = container.start(Map.of("streamlet.hls.fragment", fragmentMs + "ms"));
                 Publisher publisher = new Publisher(server, "hlspage")) {
             Map<Long, Long> madeAt = new ConcurrentHashMap<>();
@@ -123,7 +137,7 @@ class PlayerPageIT {
             watcher.start();
             JsonNode page;
             try {
-                page = browser("hls", 60, server.url("/?app=live&stream=hlspage&transport=hls"), "6000");
+                page = browser("hls", 120, server.url("/?app=live&stream=hlspage&transport=hls"), String.valueOf(watchMs));
             } finally {
                 watcher.interrupt();
             }
@@ -134,21 +148,26 @@ class PlayerPageIT {
             assertEquals(server.url("/live/hlspage.m3u8"), page.get("shownUrl").asText());
             assertTrue(page.get("firstFrameSeen").asBoolean(), "no frame shown: " + page);
             assertEquals(640, page.get("videoWidth").asInt());
-            assertTrue(page.get("framesPresented").asInt() >= 100, "about 30 frames a second for 6 s: " + page);
-            assertTrue(page.get("currentTime").asDouble() > page.get("currentTimeBefore").asDouble() + 4, "time advances: " + page);
+            assertTrue(page.get("framesPresented").asInt() >= watchMs * 100 / 6_000, "about 30 frames a second: " + page);
+            assertTrue(page.get("currentTime").asDouble() > page.get("currentTimeBefore").asDouble() + watchMs * 2 / 3 / 1000.0,
+                    "time advances: " + page);
 
             List<Long> latencies = new ArrayList<>();
+            List<Long> steady = new ArrayList<>();
+            long steadyFrom = page.get("watchStartedAt").asLong() + HLS_CATCH_UP_MS;
             for (JsonNode sample : page.get("samples")) {
                 Long made = madeAt.get(sample.get("sn").asLong());
                 assertTrue(made != null, "the server made fragment " + sample.get("sn") + " the page plays");
                 double toFragmentEnd = sample.get("start").asDouble() + sample.get("duration").asDouble() - sample.get("currentTime").asDouble();
-                latencies.add(sample.get("at").asLong() - (made - Math.round(toFragmentEnd * 1000)));
+                long latency = sample.get("at").asLong() - (made - Math.round(toFragmentEnd * 1000));
+                latencies.add(latency);
+                if (sample.get("at").asLong() >= steadyFrom) steady.add(latency);
             }
             System.out.println("HLS latency behind live (" + container + "), ms, every 250 ms: " + latencies);
-            assertTrue(latencies.size() >= 20, page.toString());
-            // Past the start (hls.js catches up on what the first frame's wait cost by playing faster for a while).
-            long worst = latencies.subList(latencies.size() / 2, latencies.size()).stream().mapToLong(Long::longValue).max().orElseThrow();
-            assertTrue(worst <= 3 * fragmentMs, "latency up to " + worst + " ms after the start, more than 3 fragments: " + latencies);
+            assertTrue(steady.size() >= HLS_STEADY_MS / 250 * 4 / 5, "samples all along the steady part: " + page);
+            long worst = steady.stream().mapToLong(Long::longValue).max().orElseThrow();
+            assertTrue(worst <= 3 * fragmentMs, "latency up to " + worst + " ms once started, more than 3 fragments: " + steady
+                    + " (from the first frame: " + latencies + ")");
 
             assertEquals("The stream ended.", page.get("afterEnd").get("message").asText(), "EXT-X-ENDLIST ends the video: " + page);
         }

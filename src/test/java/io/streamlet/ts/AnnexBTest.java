@@ -56,6 +56,9 @@ class AnnexBTest {
         AnnexB annexB = AnnexB.fromRecord(StreamType.H264, AVCC);
         assertThrows(IllegalArgumentException.class, () -> annexB.accessUnit(HEX.parseHex("0000000965"), false));
         assertThrows(IllegalArgumentException.class, () -> annexB.accessUnit(HEX.parseHex("000000"), false));
+        annexB.checkSample(HEX.parseHex("0000000165" + "000000024101"));
+        assertThrows(IllegalArgumentException.class, () -> annexB.checkSample(HEX.parseHex("0000000165" + "000000034101")));
+        assertThrows(IllegalArgumentException.class, () -> annexB.checkSample(HEX.parseHex("0000000165" + "0000")));
         assertThrows(IllegalArgumentException.class, () -> AnnexB.fromRecord(StreamType.H264, HEX.parseHex("0164001effe1000467")));
         assertThrows(IllegalArgumentException.class, () -> AnnexB.fromRecord(StreamType.HEVC, AVCC));
         assertThrows(IllegalArgumentException.class, () -> AnnexB.fromRecord(StreamType.AAC, AVCC));
