@@ -20,7 +20,7 @@ public final class Cluster implements AutoCloseable {
      * Why an edge refuses a publisher. SRS's edge forwards the publish to its origin instead; here an encoder
      * is pointed at an origin, which the directory then names to every edge.
      */
-    static final String EDGE_TAKES_NO_PUBLISHERS = "this node is a cluster edge (streamlet.cluster.mode=edge),"
+    private static final String EDGE_TAKES_NO_PUBLISHERS = "this node is a cluster edge (streamlet.cluster.mode=edge),"
             + " which takes no publishers: publish to an origin";
 
     private final ClusterConfig config;
