@@ -13,7 +13,7 @@
 #       ended); and the ratio HLS / HTTP-FLV, in one run
 #
 # Other options: --skip-build (reuse target/streamlet.war and the test classes), --http-port P, --rtmp-port P
-# (default: free ports at random), -Dstreamlet.KNOB=VALUE (passed to the server). The sample is run.sh's
+# (default: free ports at random), -Dstreamlet.KNOB=VALUE (passed to the server). The sample is bench/sample.sh's
 # (target/bench/sample.flv: 640x360 30 fps H.264 ~500 kbit/s, a keyframe a second, AAC 64 kbit/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,15 +56,7 @@ if $build; then
 fi
 [ -f target/streamlet.war ] && [ -f "$bench_dir/test.classpath" ] || { log "nothing built: run without --skip-build"; exit 1; }
 
-sample=$bench_dir/sample.flv
-if [ ! -s "$sample" ]; then
-  log "making $sample with ffmpeg (as bench/run.sh does)"
-  ffmpeg -hide_banner -loglevel error -y \
-      -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100 -t 60 \
-      -c:v libx264 -preset veryfast -pix_fmt yuv420p -b:v 500k -maxrate 500k -bufsize 1000k \
-      -g 30 -keyint_min 30 -sc_threshold 0 -c:a aac -b:a 64k -ac 2 -f flv "$sample.part"
-  mv "$sample.part" "$sample"
-fi
+sample=$(bench/sample.sh)
 ulimit -n "$(ulimit -Hn)"
 
 server_pid=

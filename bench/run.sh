@@ -139,16 +139,8 @@ fi
 [ -f target/streamlet.war ] && [ -f "$bench_dir/test.classpath" ] || { log "nothing built: run without --skip-build"; exit 1; }
 client_classpath=target/test-classes:target/classes:$(cat "$bench_dir/test.classpath")
 
-# --- the sample: 60 s of 640x360 30 fps H.264 (~500 kbit/s, a keyframe a second) + AAC 64 kbit/s -------
-sample=$bench_dir/sample.flv
-if [ ! -s "$sample" ]; then
-  log "making $sample with ffmpeg"
-  ffmpeg -hide_banner -loglevel error -y \
-      -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100 -t 60 \
-      -c:v libx264 -preset veryfast -pix_fmt yuv420p -b:v 500k -maxrate 500k -bufsize 1000k \
-      -g 30 -keyint_min 30 -sc_threshold 0 -c:a aac -b:a 64k -ac 2 -f flv "$sample.part"
-  mv "$sample.part" "$sample"
-fi
+# --- the sample (bench/sample.sh: 60 s of 640x360 30 fps H.264 + AAC, made once) -------------------
+sample=$(bench/sample.sh)
 
 # A distribution from Maven Central, unpacked into target/bench (not the build's markers: they say
 # DistributionIT unpacked it elsewhere).

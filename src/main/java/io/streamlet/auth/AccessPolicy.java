@@ -36,7 +36,7 @@ public final class AccessPolicy implements AutoCloseable {
     private final Clock clock;
     private final String serverId = newServerId();
     private final List<URI> onHls;
-    /** The last word on an allowed publish (a cluster origin's claim of the stream); null: none. */
+    /** The last word on an allowed publish (a cluster origin's claim of the stream, an edge's refusal); null: none. */
     private volatile Function<AccessRequest, CompletableFuture<String>> publishClaim;
 
     /** @param metrics counts the hook calls and their failures */
@@ -55,7 +55,7 @@ public final class AccessPolicy implements AutoCloseable {
 
     /**
      * The rules, then the publish claim if one is set: a publish the rules allow but whose stream is taken
-     * elsewhere is answered {@link Decision#busy}.
+     * elsewhere (or which a cluster edge refuses) is answered {@link Decision#busy}.
      */
     public CompletableFuture<Decision> authorizePublish(AccessRequest request) {
         Function<AccessRequest, CompletableFuture<String>> claim = publishClaim;

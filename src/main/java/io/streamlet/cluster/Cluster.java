@@ -5,6 +5,7 @@ import io.streamlet.live.SourceRegistry;
 import io.streamlet.relay.Pulls;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +16,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Cluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Cluster.class);
+    /**
+     * Why an edge refuses a publisher. SRS's edge forwards the publish to its origin instead; here an encoder
+     * is pointed at an origin, which the directory then names to every edge.
+     */
+    private static final String EDGE_TAKES_NO_PUBLISHERS = "this node is a cluster edge (streamlet.cluster.mode=edge),"
+            + " which takes no publishers: publish to an origin";
 
     private final ClusterConfig config;
     private final ClusterMetrics metrics = new ClusterMetrics();
@@ -26,8 +33,8 @@ public final class Cluster implements AutoCloseable {
     private final EdgeLocator locator;
 
     /**
-     * Starts the node's role: an origin hooks its claim into {@code access}'s publish decision, an edge adds its
-     * locator to {@code pulls}.
+     * Starts the node's role: an origin hooks its claim into {@code access}'s publish decision, an edge refuses
+     * every publish there and adds its locator to {@code pulls}.
      */
     public Cluster(ClusterConfig config, SourceRegistry registry, AccessPolicy access, Pulls pulls) {
         this.config = config;
@@ -46,6 +53,7 @@ public final class Cluster implements AutoCloseable {
         }
         if (config.mode() == ClusterConfig.Mode.EDGE) {
             this.locator = new EdgeLocator(directory, config);
+            access.claimPublishesWith(request -> CompletableFuture.completedFuture(EDGE_TAKES_NO_PUBLISHERS));
             pulls.addLocator(locator, Duration.ofMillis(config.idleTimeoutMs()), Duration.ofMillis(config.maxStreamWaitMs()));
         } else {
             this.locator = null;

@@ -6,8 +6,6 @@ import java.lang.reflect.Method;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -156,7 +154,9 @@ public final class Main {
 
     /**
      * The WAR unpacked into the temp folder, once per WAR file (its path, size and time): later starts reuse
-     * it. Unpacked beside and renamed into place, so a concurrent start or a killed one never sees half of it.
+     * it (so a class data sharing archive finds the same jars). Unpacked beside and renamed into place, so a
+     * start never sees half of it: when several start at once, the first rename wins and the others use its
+     * copy; a start's own partial copy is always removed.
      */
     static Path unpacked(Path war) throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(war, BasicFileAttributes.class);
@@ -165,10 +165,24 @@ public final class Main {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), name);
         if (Files.isDirectory(dir)) return dir;
         Path partial = Files.createTempDirectory(dir.getParent(), name + ".partial-");
+        try {
+            unzip(war, partial);
+            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // Another start renamed its copy into place first: rename(2) onto it fails (ENOTEMPTY, which the
+            // JDK reports as a bare FileSystemException), and that copy is whole.
+            if (!Files.isDirectory(dir)) throw e;
+        } finally {
+            if (Files.exists(partial)) deleteTree(partial);
+        }
+        return dir;
+    }
+
+    private static void unzip(Path war, Path into) throws IOException {
         try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(war))) {
             for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-                Path target = partial.resolve(entry.getName()).normalize();
-                if (!target.startsWith(partial)) throw new IOException("entry outside the WAR's folder: " + entry.getName());
+                Path target = into.resolve(entry.getName()).normalize();
+                if (!target.startsWith(into)) throw new IOException("entry outside the WAR's folder: " + entry.getName());
                 if (entry.isDirectory()) {
                     Files.createDirectories(target);
                 } else {
@@ -177,12 +191,6 @@ public final class Main {
                 }
             }
         }
-        try {
-            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            deleteTree(partial); // another start unpacked the same WAR first
-        }
-        return dir;
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -2,16 +2,22 @@ package io.streamlet.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamlet.live.Client;
 import io.streamlet.live.StreamKey;
 import io.streamlet.relay.Pull;
 import io.streamlet.server.Streamlet;
 import io.streamlet.testing.FlvCollector;
+import io.streamlet.testing.HookServer;
 import io.streamlet.testing.HttpFlvClient;
 import io.streamlet.testing.LivePublisher;
 import io.streamlet.testing.RedisServer;
+import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.WebContainer;
 import java.io.IOException;
 import java.net.URI;
@@ -22,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -46,6 +53,12 @@ class EdgeClusterIT {
     private final List<AutoCloseable> opened = new ArrayList<>();
 
     private void startCluster(Directory directory) throws Exception {
+        startCluster(directory, Map.of(), Map.of());
+    }
+
+    /** As {@link #startCluster(Directory)}, with more knobs for the origins and for the edges. */
+    private void startCluster(Directory directory, Map<String, String> originKnobs, Map<String, String> edgeKnobs)
+            throws Exception {
         container = WebContainer.Kind.JETTY.start(Map.of("streamlet.rtmp.enabled", "false"));
         String base = "http://127.0.0.1:" + container.httpPort();
         Map<String, String> origin = new LinkedHashMap<>(Map.of("streamlet.cluster.mode", "origin",
@@ -55,6 +68,8 @@ class EdgeClusterIT {
         Map<String, String> edge = new LinkedHashMap<>(Map.of("streamlet.cluster.mode", "edge",
                 "streamlet.cluster.idleTimeout", "1s", "streamlet.cluster.maxStreamWait", MAX_STREAM_WAIT_MS + "ms",
                 "streamlet.cluster.origins", directory == Directory.REDIS ? base + "/a" : base + "/a," + base + "/b"));
+        origin.putAll(originKnobs);
+        edge.putAll(edgeKnobs);
         if (directory == Directory.REDIS) {
             redis = RedisServer.start();
             origin.put("streamlet.cluster.redis", redis.uri().toString());
@@ -221,7 +236,7 @@ class EdgeClusterIT {
                 () -> originA.streamlet().players().stream().noneMatch(c -> KEY.equals(c.streamKey())));
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void withRedisDownAnEdgeFindsNewStreamsOnItsStaticOrigins() throws Exception {
         startCluster(Directory.REDIS);
         open(new LivePublisher(originA.rtmpPort(), "cam"));
@@ -233,5 +248,56 @@ class EdgeClusterIT {
         HttpFlvClient onEdge2 = play(edge2);
         readKeyframe(onEdge2, 0);
         assertTrue(pulls(edge2).get(0).upstreamUrl().toString().contains("/a/"));
+    }
+
+    @Test
+    void hooksOnAnEdgeFireForItsOwnPlayersAndItsOriginSeesThePullAsOnePlayer() throws Exception {
+        HookServer hooks = open(new HookServer());
+        startCluster(Directory.STATIC,
+                Map.of("streamlet.hooks.onPlay", hooks.url("/origin/on_play").toString(),
+                        "streamlet.hooks.onStop", hooks.url("/origin/on_stop").toString()),
+                Map.of("streamlet.hooks.onPlay", hooks.url("/edge/on_play").toString(),
+                        "streamlet.hooks.onStop", hooks.url("/edge/on_stop").toString()));
+        open(new LivePublisher(originA.rtmpPort(), "cam"));
+        HttpFlvClient first = play(edge1);
+        readKeyframe(first, 0);
+        HttpFlvClient second = play(edge1);
+        readKeyframe(second, 0);
+
+        JsonNode firstPlay = hooks.next("/edge/on_play", 3000);
+        JsonNode secondPlay = hooks.next("/edge/on_play", 3000);
+        assertNotNull(secondPlay, "the edge tells its hook of each of its players");
+        assertEquals("live", firstPlay.get("app").asText());
+        assertEquals("cam", firstPlay.get("stream").asText());
+        assertNotEquals(firstPlay.get("client_id"), secondPlay.get("client_id"));
+        JsonNode pullPlay = hooks.next("/origin/on_play", 3000);
+        assertNotNull(pullPlay, "the origin tells its hook of the edge's pull");
+        assertNull(hooks.next("/origin/on_play", 300), "one play on the origin for the edge's two players");
+        Client pullOnOrigin = originA.streamlet().players().stream().filter(c -> KEY.equals(c.streamKey())).findFirst().orElseThrow();
+        assertEquals(pullOnOrigin.id(), pullPlay.get("client_id").asText());
+
+        first.close(); // the edge learns it when a write fails; the stream goes on meanwhile
+        JsonNode firstStop = hooks.next("/edge/on_stop", 10_000);
+        assertNotNull(firstStop, "on_stop on the edge when its player leaves");
+        assertEquals(firstPlay.get("client_id"), firstStop.get("client_id"));
+        assertNull(hooks.next("/origin/on_stop", 300), "the pull goes on for the other player");
+
+        second.close();
+        assertEquals(secondPlay.get("client_id"), hooks.next("/edge/on_stop", 10_000).get("client_id"));
+        JsonNode pullStop = hooks.next("/origin/on_stop", 10_000);
+        assertNotNull(pullStop, "on_stop on the origin once the idle edge stopped pulling");
+        assertEquals(pullPlay.get("client_id"), pullStop.get("client_id"));
+    }
+
+    @Test
+    void anEdgeRefusesAPublisherAsABadName() throws Exception {
+        startCluster(Directory.STATIC);
+        try (RtmpTestPublisher onEdge = RtmpTestPublisher.publish("127.0.0.1", edge1.rtmpPort(), "live", "cam")) {
+            assertEquals("NetStream.Publish.BadName", onEdge.lastStatusCode());
+        }
+        assertTrue(edge1.streamlet().registry().sources().isEmpty(), "nothing mounted on the edge");
+        // the same encoder on an origin reaches the edge's players
+        open(new LivePublisher(originA.rtmpPort(), "cam"));
+        readKeyframe(play(edge1), 0);
     }
 }

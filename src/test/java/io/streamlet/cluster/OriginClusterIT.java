@@ -9,6 +9,7 @@ import io.streamlet.server.StreamletConfig;
 import io.streamlet.testing.RedisServer;
 import io.streamlet.testing.RtmpTestPublisher;
 import io.streamlet.testing.SyntheticMedia;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -41,8 +42,12 @@ class OriginClusterIT {
     }
 
     private Streamlet origin(String nodeUrl) {
+        return origin(nodeUrl, redis.uri());
+    }
+
+    private static Streamlet origin(String nodeUrl, URI directory) {
         Map<String, String> knobs = Map.of("streamlet.rtmp.port", "0", "streamlet.cluster.mode", "origin",
-                "streamlet.cluster.redis", redis.uri().toString(), "streamlet.cluster.nodeUrl", nodeUrl,
+                "streamlet.cluster.redis", directory.toString(), "streamlet.cluster.nodeUrl", nodeUrl,
                 "streamlet.cluster.heartbeat", HEARTBEAT_MS + "ms");
         return Streamlet.start(StreamletConfig.load(knobs::get));
     }
@@ -142,6 +147,26 @@ class OriginClusterIT {
                 long backMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted);
                 // one heartbeat, plus the client's reconnect backoff (capped at the heartbeat) and the polling
                 assertTrue(backMs < 3 * HEARTBEAT_MS + 500, "entries back after " + backMs + " ms");
+            }
+        }
+    }
+
+    @Test
+    void anOriginFindsTheDirectoryThroughARedisSentinel() throws Exception {
+        try (RedisServer sentinel = redis.startSentinel("mymaster");
+                Streamlet originC = origin("http://127.0.0.1:18003", sentinel.uri())) {
+            assertTrue(sentinel.uri().toString().startsWith("redis-sentinel://127.0.0.1:"), sentinel.uri().toString());
+            try (RtmpTestPublisher onA = publish(originA, "cam");
+                    RtmpTestPublisher onC = publish(originC, "cam")) {
+                assertEquals("NetStream.Publish.Start", onA.lastStatusCode());
+                assertEquals("NetStream.Publish.BadName", onC.lastStatusCode(), "A's entry read through the Sentinel");
+                assertEquals(1, originC.cluster().metrics().refusals());
+            }
+            await("origin A released the stream", () -> heldBy(KEY, null));
+            try (RtmpTestPublisher onC = publish(originC, "cam")) {
+                assertEquals("NetStream.Publish.Start", onC.lastStatusCode());
+                assertEquals("http://127.0.0.1:18003", holder(KEY), "C's entry written through the Sentinel");
+                assertEquals(0, originC.cluster().metrics().directoryErrors());
             }
         }
     }

@@ -351,7 +351,9 @@ class RtmpSessionTest {
         AccessPolicy access = new AccessPolicy(AuthConfig.read(new ConfigReader(Map.of("streamlet.auth.publishSecret", "pub")::get)),
                 metrics, Clock.systemUTC());
         String sign = new UrlSigner("pub").sign("/live/signed", System.currentTimeMillis() / 1000 + 60);
-        for (String name : List.of("signed", "signed?sign=" + sign.replace('0', '1'), "other?sign=" + sign)) {
+        // the last character changed: a signature need not hold any given digit
+        String tampered = sign.substring(0, sign.length() - 1) + (sign.endsWith("0") ? "1" : "0");
+        for (String name : List.of("signed", "signed?sign=" + tampered, "other?sign=" + sign)) {
             RecordingPeer refused = new RecordingPeer();
             RtmpSession denied = new RtmpSession("d", "127.0.0.1", config, registry, access, refused);
             denied.onMessage(command(0, "connect", 1, connectObject("live", "rtmp://127.0.0.1/live")));

@@ -1,6 +1,7 @@
 package io.streamlet.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +72,7 @@ class ExecutableWarIT {
         // A misspelt knob is not silently ignored.
         server = javaJar(List.of("-Dstreamlet.rtmp.port=" + rtmpPort, "-Dstreamlet.rtmp.idleTimout=5s"),
                 "--http-host=127.0.0.1", "--http-port=" + httpPort).redirectOutput(log.toFile()).start();
-        assertTrue(awaitLog("Streamlet serves http://127.0.0.1:" + httpPort + "/"), "no start line:\n" + log());
+        assertTrue(awaitLog(server, log, "Streamlet serves http://127.0.0.1:" + httpPort + "/"), "no start line:\n" + log());
         System.out.printf("java -jar streamlet.war served after %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
         assertTrue(log().contains("Streamlet started in /: RTMP on 0.0.0.0:" + rtmpPort), log());
         assertTrue(log().contains("Streamlet access control in /: publish: open; play: open; API and /metrics: open"), log());
@@ -128,6 +130,38 @@ class ExecutableWarIT {
         assertTrue(result.output().contains("usage: java -jar streamlet.war"), result.output());
     }
 
+    /** As a cluster on one machine starts: several launchers unpack the same WAR into one temp folder at once. */
+    @Test
+    void launchersStartedAtOnceShareOneUnpackedCopy() throws Exception {
+        List<Process> servers = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                logs.add(tmp.resolve("server-" + i + ".log"));
+                servers.add(javaJar(List.of("-Xmx256m", "-Dstreamlet.rtmp.enabled=false"), "--http-host=127.0.0.1",
+                        "--http-port=0").redirectOutput(logs.get(i).toFile()).start());
+            }
+            for (int i = 0; i < servers.size(); i++) {
+                String started = "Streamlet serves http://127.0.0.1:";
+                assertTrue(awaitLog(servers.get(i), logs.get(i), started), "launcher " + i + ":\n" + read(logs.get(i)));
+                String log = read(logs.get(i));
+                int from = log.indexOf(started) + started.length();
+                int port = Integer.parseInt(log.substring(from, log.indexOf('/', from)));
+                HttpURLConnection api = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/api/v1/streams/")
+                        .toURL().openConnection();
+                assertEquals(200, api.getResponseCode(), "launcher " + i + " serves the webapp");
+                api.disconnect();
+            }
+            try (Stream<Path> files = Files.list(tmp)) {
+                List<String> unpacked = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("streamlet-war-")).toList();
+                assertEquals(1, unpacked.size(), "one whole copy, no partial one left: " + unpacked);
+                assertFalse(unpacked.get(0).contains(".partial-"), unpacked.get(0));
+            }
+        } finally {
+            for (Process p : servers) p.destroyForcibly().waitFor();
+        }
+    }
+
     private HttpFlvClient awaitPlayer(int httpPort, String path, Process publisher) throws Exception {
         long deadline = System.currentTimeMillis() + 15_000;
         while (true) {
@@ -140,18 +174,22 @@ class ExecutableWarIT {
         }
     }
 
-    private boolean awaitLog(String text) throws InterruptedException {
+    private static boolean awaitLog(Process process, Path log, String text) throws InterruptedException {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-        while (!log().contains(text)) {
-            if (System.currentTimeMillis() > deadline || !server.isAlive()) return log().contains(text);
+        while (!read(log).contains(text)) {
+            if (System.currentTimeMillis() > deadline || !process.isAlive()) return read(log).contains(text);
             Thread.sleep(50);
         }
         return true;
     }
 
     private String log() {
+        return read(log);
+    }
+
+    private static String read(Path file) {
         try {
-            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
