@@ -195,7 +195,13 @@ public final class Player implements LiveCursor.Listener, Client {
 
     @Override
     public void onDataAvailable() {
-        if (!writeBlocked && wip.getAndIncrement() == 0) schedule();
+        if (!writeBlocked && wip.getAndIncrement() == 0) {
+            try {
+                players.scheduleWrite(drainTask); // perhaps later, merging the tags that come meanwhile
+            } catch (RejectedExecutionException shuttingDown) {
+                closeNow("server shutting down");
+            }
+        }
     }
 
     /** The transport can take bytes again. Called by the transport, on its thread; runs the drain inline. */
