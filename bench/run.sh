@@ -158,7 +158,7 @@ fi
 fetch() {
   log "fetching $1"
   mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
-      -Dartifact="$1" -DoutputDirectory="$bench_dir" -Dmdep.markersDirectory="$bench_dir/.unpack-markers" >&2
+      -Dartifact="$1" -DoutputDirectory="$bench_dir" -DmarkersDirectory="$bench_dir/.unpack-markers" >&2
 }
 
 # Server JVM: a fixed-ish heap (the tag log is capped at 64 MiB; per-player buffers are small) with G1
