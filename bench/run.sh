@@ -27,6 +27,7 @@
 #   --jetty-version V    jetty-home version from Maven Central (default 12.1.8)
 #   --tomcat-version V   Tomcat distribution version from Maven Central (default 10.1.59)
 #   --skip-build         reuse target/streamlet.war and the test classes as they are
+#   --war PATH           run this WAR instead of target/streamlet.war (e.g. another build's, for an A/B run)
 #   -Dstreamlet.*=...    passed to the server JVM: Streamlet's configuration knobs (see README)
 #   jetty.*=...          passed to Jetty's start.jar, e.g. jetty.http.acceptedSendBufferSize=65536
 #
@@ -67,6 +68,7 @@ jetty_version=12.1.8
 tomcat_version=10.1.59
 srs_script=
 build=true
+war=target/streamlet.war
 server_knobs=()
 jetty_knobs=()
 
@@ -100,6 +102,7 @@ while [ $# -gt 0 ]; do
     --srs) srs_script=$value ;;
     --jetty-version) jetty_version=$value ;;
     --tomcat-version) tomcat_version=$value ;;
+    --war) war=$value ;;
     *) echo "unknown option: $key (see the head of $0)" >&2; exit 2 ;;
   esac
 done
@@ -136,7 +139,7 @@ if $build; then
   mvn -q -B -Dstyle.color=never package dependency:build-classpath -DskipTests \
       -Dmdep.outputFile="$bench_dir/test.classpath" -Dmdep.includeScope=test >&2
 fi
-[ -f target/streamlet.war ] && [ -f "$bench_dir/test.classpath" ] || { log "nothing built: run without --skip-build"; exit 1; }
+[ -f "$war" ] && [ -f "$bench_dir/test.classpath" ] || { log "nothing built: run without --skip-build"; exit 1; }
 client_classpath=target/test-classes:target/classes:$(cat "$bench_dir/test.classpath")
 
 # --- the sample (bench/sample.sh: 60 s of 640x360 30 fps H.264 + AAC, made once) -------------------
@@ -147,7 +150,7 @@ sample=$(bench/sample.sh)
 fetch() {
   log "fetching $1"
   mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
-      -Dartifact="$1" -DoutputDirectory="$bench_dir" -Dmdep.markersDirectory="$bench_dir/.unpack-markers" >&2
+      -Dartifact="$1" -DoutputDirectory="$bench_dir" -DmarkersDirectory="$bench_dir/.unpack-markers" >&2
 }
 
 # Server JVM: a fixed-ish heap (the tag log is capped at 64 MiB; per-player buffers are small) with G1
@@ -167,7 +170,7 @@ if [ "$container" = jetty ]; then
     "$java_bin" -jar "$jetty_home/start.jar" jetty.home="$jetty_home" jetty.base="$jetty_base" \
         --add-modules=http,ee10-deploy >"$bench_dir/jetty-base.log" 2>&1
   fi
-  cp target/streamlet.war "$jetty_base/webapps/ROOT.war"
+  cp "$war" "$jetty_base/webapps/ROOT.war"
 else
   # --- Tomcat: the distribution as CATALINA_HOME, a base with the README's connector, ROOT.war --------
   tomcat_home=$bench_dir/apache-tomcat-$tomcat_version
@@ -182,7 +185,7 @@ else
       -e "0,/<Connector port=\"8080\" protocol=\"HTTP\/1.1\"/s##<Connector port=\"$http_port\" protocol=\"HTTP/1.1\" address=\"127.0.0.1\" acceptCount=\"4096\" socket.txBufSize=\"65536\" maxConnections=\"20000\"#" \
       "$tomcat_base/conf/server.xml"
   grep -q "acceptCount=\"4096\"" "$tomcat_base/conf/server.xml" || { log "could not set Tomcat's connector"; exit 1; }
-  cp target/streamlet.war "$tomcat_base/webapps/ROOT.war"
+  cp "$war" "$tomcat_base/webapps/ROOT.war"
 fi
 
 # Each player is a socket on both sides (client and server are separate processes), plus headroom.

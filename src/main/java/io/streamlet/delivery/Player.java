@@ -195,7 +195,7 @@ public final class Player implements LiveCursor.Listener, Client {
 
     @Override
     public void onDataAvailable() {
-        if (!writeBlocked && wip.getAndIncrement() == 0) schedule();
+        if (!writeBlocked && wip.getAndIncrement() == 0) schedule(true);
     }
 
     /** The transport can take bytes again. Called by the transport, on its thread; runs the drain inline. */
@@ -224,7 +224,7 @@ public final class Player implements LiveCursor.Listener, Client {
         if (requestClose("stalled: no write progress for " + timeoutMs + " ms")) {
             metrics.connectionFailed(kind.metric(), Metrics.ConnectionError.STALLED);
         } else if (state.get() == State.CLOSING && wip.getAndIncrement() == 0) {
-            schedule(); // closing already, but waiting for a write that will not finish: finish now
+            schedule(false); // closing already, but waiting for a write that will not finish: finish now
         }
     }
 
@@ -232,13 +232,15 @@ public final class Player implements LiveCursor.Listener, Client {
     private boolean requestClose(String reason) {
         if (!state.compareAndSet(State.OPEN, State.CLOSING)) return false;
         closeReason = reason;
-        if (wip.getAndIncrement() == 0) schedule();
+        if (wip.getAndIncrement() == 0) schedule(false);
         return true;
     }
 
-    private void schedule() {
+    /** Hands the drain to the fan-out pool; {@code forNewTags}: perhaps later, merging the tags that come meanwhile. */
+    private void schedule(boolean forNewTags) {
         try {
-            players.fanout().execute(drainTask);
+            if (forNewTags) players.scheduleWrite(drainTask);
+            else players.fanout().execute(drainTask);
         } catch (RejectedExecutionException shuttingDown) {
             closeNow("server shutting down"); // no drain will run any more
         }

@@ -18,11 +18,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every player of the server, whatever its transport: the fan-out pool that runs their write loops when
- * their source wakes them, the write buffers of those threads, and the watchdog that closes players whose
- * transport made no progress for too long.
+ * their source wakes them, the write buffers of those threads, how long a woken player waits to merge
+ * tags into one write ({@link MergePolicy}, fed with the pool's load every {@link #LOAD_SAMPLE_MS} ms),
+ * and the watchdog that closes players whose transport made no progress for too long.
  */
 public final class Players implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Players.class);
+    /** How often the fan-out pool's load is sampled: a few samples within a video frame interval or two. */
+    static final long LOAD_SAMPLE_MS = 20;
 
     private final ConcurrentHashMap<String, Player> byId = new ConcurrentHashMap<>();
     private final OwnedThreads threads = new OwnedThreads("streamlet-fanout-");
@@ -36,6 +39,9 @@ public final class Players implements AutoCloseable {
     private final int writeBatchBytes;
     private final ScheduledExecutorService watchdog;
     private final long stallTimeoutNanos;
+    private final MergePolicy merging;
+    private long lastSampleNanos;
+    private long lastBusyNanos;
     private final Metrics metrics;
 
     public Players(DeliveryConfig config, Metrics metrics) {
@@ -48,6 +54,12 @@ public final class Players implements AutoCloseable {
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.playerStallTimeoutMs());
         long period = Math.max(100, Math.min(1000, config.playerStallTimeoutMs() / 4));
         watchdog.scheduleWithFixedDelay(this::closeStalled, period, period, TimeUnit.MILLISECONDS);
+        this.merging = new MergePolicy(TimeUnit.MILLISECONDS.toNanos(config.maxMergeDelayMs()));
+        if (config.maxMergeDelayMs() > 0) {
+            lastSampleNanos = System.nanoTime();
+            lastBusyNanos = fanout.busyNanos(lastSampleNanos);
+            watchdog.scheduleAtFixedRate(this::sampleLoad, LOAD_SAMPLE_MS, LOAD_SAMPLE_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -82,6 +94,27 @@ public final class Players implements AutoCloseable {
 
     Executor fanout() {
         return fanout;
+    }
+
+    /**
+     * Runs a woken player's write loop on the fan-out pool: at once, or after the delay the pool's load
+     * calls for, so that the tags arriving meanwhile go out in the same write.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException once the pool is shut down
+     */
+    void scheduleWrite(Runnable drain) {
+        long delay = merging.delayNanos();
+        if (delay == 0) fanout.execute(drain);
+        else fanout.executeAt(drain, System.nanoTime() + delay);
+    }
+
+    /** On the watchdog's thread. */
+    private void sampleLoad() {
+        long now = System.nanoTime();
+        long busy = fanout.busyNanos(now);
+        merging.sample(busy - lastBusyNanos, (now - lastSampleNanos) * fanout.size());
+        lastSampleNanos = now;
+        lastBusyNanos = busy;
     }
 
     /** Whether the fan-out threads are at work: players then let audio wait for the next video frame. */
