@@ -1,7 +1,11 @@
 package io.streamlet.testing;
 
 import jakarta.servlet.ServletContext;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -23,6 +27,8 @@ public final class EmbeddedJetty implements WebContainer {
     private final ServerConnector tlsConnector;
     private final ContextHandlerCollection contexts = new ContextHandlerCollection();
     private final Webapp root;
+    /** Every webapp deployed and not yet undeployed, the root first. */
+    private final List<Webapp> deployed = new CopyOnWriteArrayList<>();
 
     /** {@code tls} null: HTTP/1.1 only; else h2c on the plain port too, and the HTTPS port (as src/main/jetty/jetty-http2.xml). */
     EmbeddedJetty(Map<String, String> contextParams, TestCertificate tls) throws Exception {
@@ -94,7 +100,7 @@ public final class EmbeddedJetty implements WebContainer {
             webapp.stop();
             throw new WebappStartException(contextPath, e);
         }
-        return new Webapp() {
+        Webapp deployedWebapp = new Webapp() {
             @Override
             public String contextPath() {
                 return contextPath;
@@ -107,19 +113,25 @@ public final class EmbeddedJetty implements WebContainer {
 
             @Override
             public void undeploy() throws Exception {
+                if (!deployed.remove(this)) return; // undeployed already
                 webapp.stop();
                 contexts.removeHandler(webapp);
                 webapp.destroy();
             }
         };
+        deployed.add(deployedWebapp);
+        return deployedWebapp;
     }
 
     @Override
     public void close() throws Exception {
-        // Server.stop() leaves a context added after the server started (the root here) running, with its
-        // RTMP port and threads: stop it first, while its players' connections are still open.
+        // Server.stop() leaves the contexts added after the server started (the root and every deploy())
+        // running, with their RTMP ports, threads and Redis clients: stop them first, the latest first, while
+        // their players' connections are still open.
         try {
-            root.undeploy();
+            List<Webapp> latestFirst = new ArrayList<>(deployed);
+            Collections.reverse(latestFirst);
+            for (Webapp webapp : latestFirst) webapp.undeploy();
         } finally {
             server.stop();
         }
