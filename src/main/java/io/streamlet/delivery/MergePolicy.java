@@ -12,6 +12,9 @@ package io.streamlet.delivery;
  * reaching the ceiling at {@link #FULL_LOAD}. That is a feedback loop: merging lowers the load, which
  * lowers the delay, so it settles at the smallest delay that the load needs.
  *
+ * <p>A floor makes every wake-up wait at least that long, whatever the load: SRS's {@code mw_latency}, for
+ * those who trade latency for CPU at any load (and for measuring Streamlet at SRS's latency).
+ *
  * <p>Pure: fed with the threads' busy time by a sampler; {@link #delayNanos} is read by any thread.
  */
 final class MergePolicy {
@@ -22,14 +25,27 @@ final class MergePolicy {
     /** The smoothing's weight of history, in samples (an exponential moving average). */
     static final int SAMPLES_SMOOTHED = 4;
 
+    private final long minDelayNanos;
     private final long maxDelayNanos;
     private double load;
     private volatile long delayNanos;
 
-    /** @param maxDelayNanos the ceiling; 0 turns merging off */
-    MergePolicy(long maxDelayNanos) {
-        if (maxDelayNanos < 0) throw new IllegalArgumentException("negative delay: " + maxDelayNanos);
-        this.maxDelayNanos = maxDelayNanos;
+    /**
+     * @param minDelayNanos the floor, at any load; 0: at once while the threads have time to spare
+     * @param maxDelayNanos the ceiling, raised to the floor if below it; both 0 turn merging off
+     */
+    MergePolicy(long minDelayNanos, long maxDelayNanos) {
+        if (minDelayNanos < 0 || maxDelayNanos < 0) {
+            throw new IllegalArgumentException("negative delay: " + minDelayNanos + ", " + maxDelayNanos);
+        }
+        this.minDelayNanos = minDelayNanos;
+        this.maxDelayNanos = Math.max(minDelayNanos, maxDelayNanos);
+        this.delayNanos = minDelayNanos;
+    }
+
+    /** Whether the delay ever changes with the load, so that sampling it is worth anything. */
+    boolean adapts() {
+        return maxDelayNanos > minDelayNanos;
     }
 
     /**
@@ -41,7 +57,7 @@ final class MergePolicy {
         double share = Math.min(1.0, Math.max(0.0, (double) busyNanos / capacityNanos));
         load += (share - load) / SAMPLES_SMOOTHED;
         double pressure = (load - IDLE_LOAD) / (FULL_LOAD - IDLE_LOAD);
-        delayNanos = (long) (maxDelayNanos * Math.min(1.0, Math.max(0.0, pressure)));
+        delayNanos = minDelayNanos + (long) ((maxDelayNanos - minDelayNanos) * Math.min(1.0, Math.max(0.0, pressure)));
     }
 
     /** The smoothed load, 0 to 1. */

@@ -54,8 +54,9 @@ public final class Players implements AutoCloseable {
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.playerStallTimeoutMs());
         long period = Math.max(100, Math.min(1000, config.playerStallTimeoutMs() / 4));
         watchdog.scheduleWithFixedDelay(this::closeStalled, period, period, TimeUnit.MILLISECONDS);
-        this.merging = new MergePolicy(TimeUnit.MILLISECONDS.toNanos(config.maxMergeDelayMs()));
-        if (config.maxMergeDelayMs() > 0) {
+        this.merging = new MergePolicy(TimeUnit.MILLISECONDS.toNanos(config.minMergeDelayMs()),
+                TimeUnit.MILLISECONDS.toNanos(config.maxMergeDelayMs()));
+        if (merging.adapts()) {
             lastSampleNanos = System.nanoTime();
             lastBusyNanos = fanout.busyNanos(lastSampleNanos);
             watchdog.scheduleAtFixedRate(this::sampleLoad, LOAD_SAMPLE_MS, LOAD_SAMPLE_MS, TimeUnit.MILLISECONDS);

@@ -1,6 +1,7 @@
 package io.streamlet.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +17,7 @@ class MergePolicyTest {
 
     @Test
     void writesAtOnceWhileTheThreadsHaveTimeToSpare() {
-        MergePolicy policy = new MergePolicy(MAX);
+        MergePolicy policy = new MergePolicy(0, MAX);
         assertEquals(0, policy.delayNanos());
         feed(policy, MergePolicy.IDLE_LOAD, 100);
         assertEquals(0, policy.delayNanos());
@@ -24,7 +25,7 @@ class MergePolicyTest {
 
     @Test
     void delayGrowsWithTheLoadUpToTheCeiling() {
-        MergePolicy policy = new MergePolicy(MAX);
+        MergePolicy policy = new MergePolicy(0, MAX);
         feed(policy, 0.7, 200); // halfway between idle and full load
         assertEquals(MAX / 2, policy.delayNanos(), MAX / 100);
         feed(policy, 0.8, 200);
@@ -35,7 +36,7 @@ class MergePolicyTest {
 
     @Test
     void aShortBurstOfLoadIsSmoothedOver() {
-        MergePolicy policy = new MergePolicy(MAX);
+        MergePolicy policy = new MergePolicy(0, MAX);
         feed(policy, 0.2, 100);
         feed(policy, 1.0, 1); // one sample of a publisher's keyframe waking everyone
         assertEquals(0, policy.delayNanos());
@@ -45,7 +46,7 @@ class MergePolicyTest {
 
     @Test
     void delayFallsBackToZeroWhenTheLoadGoes() {
-        MergePolicy policy = new MergePolicy(MAX);
+        MergePolicy policy = new MergePolicy(0, MAX);
         feed(policy, 1.0, 50);
         assertEquals(MAX, policy.delayNanos());
         feed(policy, 0.1, 50);
@@ -55,18 +56,40 @@ class MergePolicyTest {
 
     @Test
     void zeroCeilingNeverWaits() {
-        MergePolicy policy = new MergePolicy(0);
+        MergePolicy policy = new MergePolicy(0, 0);
         feed(policy, 1.0, 50);
         assertEquals(0, policy.delayNanos());
     }
 
     @Test
     void oddSamplesAreClampedOrIgnored() {
-        MergePolicy policy = new MergePolicy(MAX);
+        MergePolicy policy = new MergePolicy(0, MAX);
         policy.sample(5 * CAPACITY, CAPACITY); // a thread's clock read across a sample: never more than full
         policy.sample(-CAPACITY, CAPACITY);
         policy.sample(CAPACITY, 0); // no time passed: nothing to learn
         assertEquals(0.25 - 0.25 / 4, policy.load(), 1e-9); // one full sample, then one idle
-        assertThrows(IllegalArgumentException.class, () -> new MergePolicy(-1));
+        assertThrows(IllegalArgumentException.class, () -> new MergePolicy(-1, MAX));
+    }
+
+    @Test
+    void aFloorWaitsAtAnyLoadAndTheLoadAddsToItUpToTheCeiling() {
+        MergePolicy policy = new MergePolicy(MAX / 4, MAX);
+        assertTrue(policy.adapts());
+        assertEquals(MAX / 4, policy.delayNanos());
+        feed(policy, 0.1, 100);
+        assertEquals(MAX / 4, policy.delayNanos());
+        feed(policy, 0.7, 200); // halfway: halfway from the floor to the ceiling
+        assertEquals(MAX / 4 + (MAX - MAX / 4) / 2, policy.delayNanos(), MAX / 100);
+        feed(policy, 1.0, 200);
+        assertEquals(MAX, policy.delayNanos());
+    }
+
+    @Test
+    void aFloorAboveTheCeilingIsAFixedDelay() {
+        MergePolicy policy = new MergePolicy(MAX * 3, MAX);
+        assertFalse(policy.adapts());
+        feed(policy, 1.0, 100);
+        assertEquals(MAX * 3, policy.delayNanos());
+        assertThrows(IllegalArgumentException.class, () -> new MergePolicy(0, -1));
     }
 }

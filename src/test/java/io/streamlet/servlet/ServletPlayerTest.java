@@ -86,7 +86,7 @@ class ServletPlayerTest {
     }
 
     private Players players(long stallTimeoutMs) {
-        return new Players(new DeliveryConfig(16 * 1024, stallTimeoutMs, 1, 1000, 0), metrics);
+        return new Players(new DeliveryConfig(16 * 1024, stallTimeoutMs, 1, 1000, 0, 0), metrics);
     }
 
     @AfterEach
