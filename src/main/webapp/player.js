@@ -258,23 +258,20 @@
   // The first media that MSE buffers starts a few ms after 0 (mpegts.js's alignment of audio and video), and
   // the video element waits at 0 until something seeks past that gap; mpegts.js does it on the element's
   // next 'progress' event, up to 350 ms later and with a StartupStallJumper warning. Seek as soon as
-  // anything is buffered instead: checked every frame, and on 'progress' ahead of mpegts.js's own
-  // listener (this one is added before player.load() adds that).
+  // anything is buffered instead: on the element's own events for the first media (these listeners come
+  // before mpegts.js's, which player.load() adds). Not polled every animation frame: that made the browser
+  // redraw the page 60 times a second while the first frame was being decoded, on the same thread.
   function skipLeadingGap(forPlayer) {
+    const events = ['loadedmetadata', 'loadeddata', 'progress', 'canplay'];
     const check = () => {
       if (player !== forPlayer || state.firstFrameAt !== null) {
-        video.removeEventListener('progress', check);
+        events.forEach((e) => video.removeEventListener(e, check));
         return;
       }
       const b = video.buffered;
-      if (!b.length) {
-        requestAnimationFrame(check);
-      } else if (video.currentTime < b.start(0)) {
-        video.currentTime = b.start(0);
-      }
+      if (b.length && video.currentTime < b.start(0)) video.currentTime = b.start(0);
     };
-    video.addEventListener('progress', check);
-    requestAnimationFrame(check);
+    events.forEach((e) => video.addEventListener(e, check));
   }
 
   function watchFirstFrame() {
@@ -287,6 +284,7 @@
       message(null);
       // The controls come with the picture: drawn before it, they delayed the first frame by about 100 ms.
       video.controls = true;
+      startListing();
     };
     if ('requestVideoFrameCallback' in video) {
       video.requestVideoFrameCallback(onFrame);
@@ -313,6 +311,7 @@
     state.error = why;
     message(why);
     stop(); // the list refresh restarts the stream if it comes back
+    startListing();
   }
 
   async function showServer() {
@@ -324,13 +323,23 @@
     }
   }
 
+  // The stream list and the server's version wait for the first frame of a stream the address opens, or for
+  // its failure: fetched and drawn meanwhile, they kept busy the thread that decodes that frame.
+  let listing = false;
+  function startListing() {
+    if (listing) return;
+    listing = true;
+    showServer();
+    refreshStreams();
+    setInterval(refreshStreams, REFRESH_MS);
+  }
+
   document.querySelectorAll('.host').forEach((el) => { el.textContent = location.hostname; });
   $('copy-url').addEventListener('click', () => navigator.clipboard && navigator.clipboard.writeText($('flv-url').value));
   const params = new URLSearchParams(location.search);
   if (['ws', 'hls'].includes(params.get('transport'))) $('transport').value = params.get('transport');
   $('transport').addEventListener('change', () => { if (state.app) play(state.app, state.stream, state.sign); });
   if (params.get('app') && params.get('stream')) play(params.get('app'), params.get('stream'), params.get('sign'));
-  showServer();
-  refreshStreams();
-  setInterval(refreshStreams, REFRESH_MS);
+  if (state.app) setTimeout(startListing, REFRESH_MS); // at the latest; usually the first frame starts it sooner
+  else startListing();
 })();
