@@ -1,5 +1,6 @@
 package io.streamlet.auth;
 
+import io.streamlet.EventLog;
 import io.streamlet.config.Secret;
 import io.streamlet.metrics.Metrics;
 import java.net.URI;
@@ -34,14 +35,19 @@ public final class AccessPolicy implements AutoCloseable {
     /** Null when no hook URL is configured: then no HTTP client or thread exists. */
     private final HookClient hooks;
     private final Clock clock;
+    private final EventLog events;
     private final String serverId = newServerId();
     private final List<URI> onHls;
     /** The last word on an allowed publish (a cluster origin's claim of the stream, an edge's refusal); null: none. */
     private volatile Function<AccessRequest, CompletableFuture<String>> publishClaim;
 
-    /** @param metrics counts the hook calls and their failures */
-    public AccessPolicy(AuthConfig config, Metrics metrics, Clock clock) {
+    /**
+     * @param metrics counts the hook calls and their failures
+     * @param events writes the lines of the decisions
+     */
+    public AccessPolicy(AuthConfig config, Metrics metrics, Clock clock, EventLog events) {
         this.clock = clock;
+        this.events = events;
         this.publish = new Gate("publish", new IpRules(config.publishAllow(), config.publishDeny()),
                 config.publishSecret(), "on_publish", config.hooksOnPublish(), "on_unpublish", config.hooksOnUnpublish());
         this.play = new Gate("play", new IpRules(config.playAllow(), config.playDeny()),
@@ -184,10 +190,10 @@ public final class AccessPolicy implements AutoCloseable {
 
         private Decision decided(AccessRequest request, String refusal) {
             if (refusal == null) {
-                log.info("[{}] {} {} from {} allowed", request.clientId(), action, request.key(), request.ip());
+                events.info(log, "[{}] {} {} from {} allowed", request.clientId(), action, request.key(), request.ip());
                 return Decision.ALLOWED;
             }
-            log.warn("[{}] {} {} from {} denied: {}", request.clientId(), action, request.key(), request.ip(), refusal);
+            events.warn(log, "[{}] {} {} from {} denied: {}", request.clientId(), action, request.key(), request.ip(), refusal);
             return Decision.denied(refusal);
         }
     }

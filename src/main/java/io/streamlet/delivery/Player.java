@@ -358,7 +358,7 @@ public final class Player implements LiveCursor.Listener, Client {
         cursor.close();
         players.remove(this);
         metrics.clientGone(this); // after it left the players: a scrape never counts it twice
-        log.info("[{}] {} player of {} from {} closed: {} ({} bytes, {} skips, {} s)", id, kind.protocol(), streamKey(),
+        players.events().info(log, "[{}] {} player of {} from {} closed: {} ({} bytes, {} skips, {} s)", id, kind.protocol(), streamKey(),
                 remote, reason, cursor.bytesOut(), cursor.skips(), (System.currentTimeMillis() - connectedAtMillis) / 1000);
     }
 }

@@ -1,5 +1,6 @@
 package io.streamlet.delivery;
 
+import io.streamlet.EventLog;
 import io.streamlet.OwnedThreads;
 import io.streamlet.live.LiveCursor;
 import io.streamlet.live.LiveSource;
@@ -43,9 +44,12 @@ public final class Players implements AutoCloseable {
     private long lastSampleNanos;
     private long lastBusyNanos;
     private final Metrics metrics;
+    private final EventLog events;
 
-    public Players(DeliveryConfig config, Metrics metrics) {
+    /** @param events writes the players' start and close lines */
+    public Players(DeliveryConfig config, Metrics metrics, EventLog events) {
         this.metrics = metrics;
+        this.events = events;
         int bufferBytes = config.writeBatchBytes();
         this.writeBatchBytes = bufferBytes;
         this.writeBuffers = ThreadLocal.withInitial(() -> new byte[bufferBytes]);
@@ -73,13 +77,8 @@ public final class Players implements AutoCloseable {
         Player player = new Player(id, ip, remote, url, kind, source, encoder, transport, this, metrics);
         if (kind.countsConnection()) metrics.connectionOpened(kind.metric());
         byId.put(id, player);
-        // Logged once the join burst left: under a join storm, container threads queue for the log's lock,
-        // which held the first keyframe of every player behind it (p50 1.25 s at 1,000 joins a second). A
-        // player that ended at its first write logged its close, which says all this line would.
         player.start();
-        if (player.state() != Player.State.CLOSED) {
-            log.info("[{}] {} player of {} from {} started", id, kind.protocol(), source.key(), remote);
-        }
+        events.info(log, "[{}] {} player of {} from {} started", id, kind.protocol(), source.key(), remote);
         return player;
     }
 
@@ -91,6 +90,11 @@ public final class Players implements AutoCloseable {
     /** This thread's write buffer, for one run of a player's write loop. */
     byte[] writeBuffer() {
         return writeBuffers.get();
+    }
+
+    /** Where the players' start and close lines go. */
+    EventLog events() {
+        return events;
     }
 
     /** This thread's buffer stays with a write still in flight: the thread takes a new one next time. */

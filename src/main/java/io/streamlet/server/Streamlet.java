@@ -1,5 +1,6 @@
 package io.streamlet.server;
 
+import io.streamlet.EventLog;
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.AccessRequest;
 import io.streamlet.cluster.Cluster;
@@ -37,6 +38,8 @@ public final class Streamlet implements AutoCloseable {
 
     private final StreamletConfig config;
     private final Metrics metrics = new Metrics();
+    /** Connection events' log lines, off the container's threads; closed last, after every line it is given. */
+    private final EventLog events = EventLog.start();
     private final SourceRegistry registry;
     private final Players players;
     private final AccessPolicy access;
@@ -54,8 +57,8 @@ public final class Streamlet implements AutoCloseable {
     private Streamlet(StreamletConfig config) {
         this.config = config;
         this.registry = new SourceRegistry(config.live());
-        this.players = new Players(config.delivery(), metrics);
-        this.access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC());
+        this.players = new Players(config.delivery(), metrics, events);
+        this.access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC(), events);
         this.recorders = new Recorders(config.dvr(), registry, metrics, this::findClient, this::recorded, ZoneId.systemDefault());
         this.hls = config.hls().enabled() ? new HlsPackager(config.hls(), access, this::findClient) : null;
         if (hls != null) registry.addListener(hls);
@@ -227,6 +230,7 @@ public final class Streamlet implements AutoCloseable {
         if (forwards != null) forwards.close(); // after the drain: a forward is a player, sending its stream's last tags
         relayIo.close();
         players.close();
-        access.close(); // last: the on_unpublish, on_stop and on_dvr hooks of the streams ended above are on their way
+        access.close(); // the on_unpublish, on_stop and on_dvr hooks of the streams ended above are on their way
+        events.close(); // last: the lines of everything closed above are written
     }
 }

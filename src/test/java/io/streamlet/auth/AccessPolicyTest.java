@@ -1,5 +1,6 @@
 package io.streamlet.auth;
 
+import io.streamlet.EventLog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -42,7 +43,7 @@ class AccessPolicyTest {
         Map<String, String> all = new HashMap<>(knobs);
         all.putIfAbsent("streamlet.hooks.timeout", "1s"); // short for the hang cases, long enough for a cold client on a busy machine
         policy = new AccessPolicy(AuthConfig.read(new ConfigReader(all::get)), metrics,
-                Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+                Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC), EventLog.inline());
         return policy;
     }
 

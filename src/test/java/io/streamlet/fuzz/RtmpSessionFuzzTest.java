@@ -1,5 +1,6 @@
 package io.streamlet.fuzz;
 
+import io.streamlet.EventLog;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.streamlet.auth.AccessPolicy;
 import io.streamlet.auth.Decision;
@@ -102,7 +103,7 @@ class RtmpSessionFuzzTest {
         try (SourceRegistry registry = new SourceRegistry(CONFIG.live())) {
             Connection connection = new Connection();
             RtmpSession session = new RtmpSession("fuzz-client", "127.0.0.1", CONFIG.rtmp(), registry,
-                    new AccessPolicy(CONFIG.auth(), new Metrics(), Clock.systemUTC()), connection);
+                    new AccessPolicy(CONFIG.auth(), new Metrics(), Clock.systemUTC(), EventLog.inline()), connection);
             session.onMessage(Command.of("connect", 1, Map.of("app", APP, "tcUrl", "rtmp://127.0.0.1/" + APP))
                     .toMessage(Command.CONNECTION_CSID, 0));
             session.onMessage(Command.of("createStream", 2, null).toMessage(Command.CONNECTION_CSID, 0));

@@ -1,5 +1,6 @@
 package io.streamlet.ingest;
 
+import io.streamlet.EventLog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -108,8 +109,8 @@ class RtmpServerTest {
     private final List<AutoCloseable> closeAfter = new ArrayList<>();
 
     private RtmpServer newServer(StreamletConfig config, SourceRegistry registry) {
-        Players players = new Players(config.delivery(), metrics);
-        AccessPolicy access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC());
+        Players players = new Players(config.delivery(), metrics, EventLog.inline());
+        AccessPolicy access = new AccessPolicy(config.auth(), metrics, Clock.systemUTC(), EventLog.inline());
         closeAfter.add(players);
         closeAfter.add(access);
         return new RtmpServer(config.rtmp(), registry, players, access, metrics);

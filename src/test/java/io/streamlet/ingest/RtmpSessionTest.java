@@ -1,5 +1,6 @@
 package io.streamlet.ingest;
 
+import io.streamlet.EventLog;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,7 +47,7 @@ class RtmpSessionTest {
     }));
     private final Metrics metrics = new Metrics();
     private final SourceRegistry registry = new SourceRegistry(LiveConfig.defaults());
-    private final AccessPolicy openAccess = new AccessPolicy(AuthConfig.defaults(), metrics, Clock.systemUTC());
+    private final AccessPolicy openAccess = new AccessPolicy(AuthConfig.defaults(), metrics, Clock.systemUTC(), EventLog.inline());
 
     /** Records what the session sends and whether it asked to disconnect. */
     private static final class RecordingPeer implements RtmpSession.Peer {
@@ -349,7 +350,7 @@ class RtmpSessionTest {
     @Test
     void aDeniedPublishGetsAnErrorStatusAndNeverStarts() throws RtmpProtocolException {
         AccessPolicy access = new AccessPolicy(AuthConfig.read(new ConfigReader(Map.of("streamlet.auth.publishSecret", "pub")::get)),
-                metrics, Clock.systemUTC());
+                metrics, Clock.systemUTC(), EventLog.inline());
         String sign = new UrlSigner("pub").sign("/live/signed", System.currentTimeMillis() / 1000 + 60);
         // the last character changed: a signature need not hold any given digit
         String tampered = sign.substring(0, sign.length() - 1) + (sign.endsWith("0") ? "1" : "0");
@@ -434,7 +435,7 @@ class RtmpSessionTest {
     void aPlayWaitsForItsDecisionWithoutBlocking() throws RtmpProtocolException {
         publishFlow("live", "hooked");
         AccessPolicy signed = new AccessPolicy(AuthConfig.read(new ConfigReader(Map.of("streamlet.auth.playSecret", "s")::get)),
-                metrics, Clock.systemUTC());
+                metrics, Clock.systemUTC(), EventLog.inline());
         RecordingPeer viewer = new RecordingPeer();
         RtmpSession player = new RtmpSession("v1", "127.0.0.1", config, registry, signed, viewer);
         playFlow(player, "live", "hooked");

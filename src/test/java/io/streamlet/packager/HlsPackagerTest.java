@@ -1,5 +1,6 @@
 package io.streamlet.packager;
 
+import io.streamlet.EventLog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class HlsPackagerTest {
     @Test
     void closeEndsEveryThread() throws Exception {
-        AccessPolicy access = new AccessPolicy(AuthConfig.defaults(), new Metrics(), Clock.systemUTC());
+        AccessPolicy access = new AccessPolicy(AuthConfig.defaults(), new Metrics(), Clock.systemUTC(), EventLog.inline());
         HlsPackager packager = new HlsPackager(HlsConfig.defaults(), access, id -> null);
         Thread.sleep(2_500); // the session sweep has run on the packager's threads
         packager.close();
@@ -91,7 +92,7 @@ class HlsPackagerTest {
     }
 
     private static HlsPackager packager(SourceRegistry registry) {
-        AccessPolicy access = new AccessPolicy(AuthConfig.defaults(), new Metrics(), Clock.systemUTC());
+        AccessPolicy access = new AccessPolicy(AuthConfig.defaults(), new Metrics(), Clock.systemUTC(), EventLog.inline());
         HlsPackager packager = new HlsPackager(HlsConfig.defaults(), access, id -> null);
         registry.addListener(packager);
         return packager;

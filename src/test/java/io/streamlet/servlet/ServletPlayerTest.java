@@ -1,5 +1,6 @@
 package io.streamlet.servlet;
 
+import io.streamlet.EventLog;
 import static io.streamlet.testing.SyntheticMedia.aacFrame;
 import static io.streamlet.testing.SyntheticMedia.aacSequenceHeader;
 import static io.streamlet.testing.SyntheticMedia.avcFrame;
@@ -86,7 +87,7 @@ class ServletPlayerTest {
     }
 
     private Players players(long stallTimeoutMs) {
-        return new Players(new DeliveryConfig(16 * 1024, stallTimeoutMs, 1, 1000, 0, 0), metrics);
+        return new Players(new DeliveryConfig(16 * 1024, stallTimeoutMs, 1, 1000, 0, 0), metrics, EventLog.inline());
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.streamlet.websocket;
 
+import io.streamlet.EventLog;
 import static io.streamlet.testing.SyntheticMedia.aacFrame;
 import static io.streamlet.testing.SyntheticMedia.aacSequenceHeader;
 import static io.streamlet.testing.SyntheticMedia.avcFrame;
@@ -49,7 +50,7 @@ class WebSocketPlayerTest {
 
     private final Metrics metrics = new Metrics();
     private final SourceRegistry registry = new SourceRegistry(LiveConfig.defaults());
-    private final Players players = new Players(new DeliveryConfig(1024, 20_000, 1, 1000, 0, 0), metrics);
+    private final Players players = new Players(new DeliveryConfig(1024, 20_000, 1, 1000, 0, 0), metrics, EventLog.inline());
     private final Publication publication;
 
     private final Session session = mock(Session.class);

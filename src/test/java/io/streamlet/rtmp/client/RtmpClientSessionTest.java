@@ -1,5 +1,6 @@
 package io.streamlet.rtmp.client;
 
+import io.streamlet.EventLog;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -280,7 +281,7 @@ class RtmpClientSessionTest {
     void publishesToStreamletsRtmpSession() throws Exception {
         StreamletConfig config = StreamletConfig.load(name -> null);
         SourceRegistry registry = new SourceRegistry(config.live());
-        AccessPolicy access = new AccessPolicy(config.auth(), new Metrics(), Clock.systemUTC());
+        AccessPolicy access = new AccessPolicy(config.auth(), new Metrics(), Clock.systemUTC(), EventLog.inline());
         List<RtmpMessage> toClient = new ArrayList<>();
         RtmpSession server = new RtmpSession("s1", "127.0.0.1", config.rtmp(), registry, access, new RtmpSession.Peer() {
             @Override
