@@ -77,8 +77,9 @@ public final class Players implements AutoCloseable {
         Player player = new Player(id, ip, remote, url, kind, source, encoder, transport, this, metrics);
         if (kind.countsConnection()) metrics.connectionOpened(kind.metric());
         byId.put(id, player);
-        player.start();
+        // Queued, not written here (see EventLog): the join burst leaves without waiting for the log.
         events.info(log, "[{}] {} player of {} from {} started", id, kind.protocol(), source.key(), remote);
+        player.start();
         return player;
     }
 
