@@ -27,8 +27,8 @@ public final class EmbeddedServer {
 
     public static void run(Path webapp, String host, int port) throws Exception {
         // Jetty pads a queue by the JVM's reference size, which it asks the platform MBean server for: starting
-        // that server takes a tenth of the start. 16 per cache line is Jetty's own answer when it cannot ask,
-        // right with compressed references (heaps under 32 GB) and padding more than needed otherwise.
+        // that server loads some 300 classes. 16 per cache line is Jetty's own answer when it cannot ask, right
+        // with compressed references (heaps under 32 GB) and padding more than needed otherwise.
         if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) System.setProperty(REFERENCES_PER_CACHE_LINE, "16");
         Server server = new Server();
         ServerConnector http = new ServerConnector(server);
