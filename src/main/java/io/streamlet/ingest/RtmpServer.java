@@ -86,7 +86,6 @@ public final class RtmpServer implements AutoCloseable, Executor {
             throw new IOException("cannot listen for RTMP on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         listener = channel;
-        Handshake.loadCrypto();
         ioThread = new Thread(this::ioLoop, "streamlet-rtmp-io-" + port());
         ioThread.setDaemon(true);
         ioThread.start();
@@ -155,6 +154,9 @@ public final class RtmpServer implements AutoCloseable, Executor {
     }
 
     private void ioLoop() {
+        // Before the first accept (clients wait in the backlog, not in a handshake), and here rather than in
+        // start(), so that the webapp's start does not wait for it.
+        Handshake.loadCrypto();
         long nextTimer = System.nanoTime() + TIMER_PERIOD_NANOS;
         try {
             while (!closed) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -19,6 +20,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.SAXParserFactory;
+import org.xml.sax.SAXException;
 
 /**
  * {@code java -jar streamlet.war}: runs the WAR in an embedded Jetty, as {@code jenkins.war} does. This
@@ -69,9 +73,30 @@ public final class Main {
             System.exit(2);
             return;
         }
+        warmUpJdk();
         Path webapp = unpacked(war());
         run(serverClassLoader(webapp), "io.streamlet.launcher.EmbeddedServer", "run",
                 new Class<?>[] {Path.class, String.class, int.class}, webapp, host, port);
+    }
+
+    /**
+     * Starts on another core the JDK's part of what Jetty asks for in its first second, so that it is done or
+     * under way when Jetty gets there: the list of the JDK's locales (Jetty's MimeTypes makes a set of them
+     * before anything else; a fifth of the start on one core), a SecureRandom (the webapp's temp folder, session
+     * ids) and a SAX parser (web.xml). Only the JDK's own caches fill up: a failure here is Jetty's to report.
+     */
+    private static void warmUpJdk() {
+        Thread thread = new Thread(() -> {
+            Locale.getAvailableLocales();
+            new SecureRandom().nextInt();
+            try {
+                SAXParserFactory.newInstance().newSAXParser();
+            } catch (ParserConfigurationException | SAXException e) {
+                // reported by Jetty when it parses web.xml
+            }
+        }, "streamlet-jdk-warm-up");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** {@code --name=value} arguments by name; anything else is refused, {@code --help} prints the usage. */
