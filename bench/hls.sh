@@ -20,14 +20,7 @@ cd "$(dirname "$0")/.."
 
 mode=${1:?"usage: $0 memory|cpu [options] (see the head of $0)"}
 shift
-# Ports nobody listens on (other servers may run on this machine): tried at random from 20000 up.
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
+. bench/free-port.sh
 http_port=$(free_port)
 rtmp_port=$(free_port)
 build=true

@@ -22,14 +22,7 @@ while [ $# -gt 0 ]; do
     *) jvm_options+=("$1"); shift ;;
   esac
 done
-# Ports nobody listens on (other servers may run on this machine): tried at random from 20000 up.
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
+. bench/free-port.sh
 http_port=${http_port:-$(free_port)}
 rtmp_port=$(free_port)
 [ -f "$war" ] || { echo "no $war: build it first (./mvnw -q -DskipTests package)" >&2; exit 1; }
