@@ -30,6 +30,7 @@
 #   --war PATH           run this WAR instead of target/streamlet.war (e.g. another build's, for an A/B run)
 #   -Dstreamlet.*=...    passed to the server JVM: Streamlet's configuration knobs (see README)
 #   jetty.*=...          passed to Jetty's start.jar, e.g. jetty.http.acceptedSendBufferSize=65536
+#   tomcat.*=...         an attribute of Tomcat's connector, e.g. tomcat.maxThreads=8
 #
 # Summary lines: "streamlet-jetty players=... mbps=... player_mbps=MIN/MEDIAN/STREAM below_live=N p50=...
 # first_keyframe_p50=... first_keyframe_p99=... server_cpu=... cpu_per_gbps=..."; with --compare, "ratio
@@ -71,6 +72,7 @@ build=true
 war=target/streamlet.war
 server_knobs=()
 jetty_knobs=()
+tomcat_knobs=""
 
 while [ $# -gt 0 ]; do
   arg=$1
@@ -78,6 +80,7 @@ while [ $# -gt 0 ]; do
   case $arg in
     -D*) server_knobs+=("$arg"); continue ;;
     jetty.*=*) jetty_knobs+=("$arg"); continue ;;
+    tomcat.*=*) name=${arg%%=*}; tomcat_knobs+=" ${name#tomcat.}=\"${arg#*=}\""; continue ;;
     --skip-build) build=false; continue ;;
     --*=*) key=${arg%%=*}; value=${arg#*=} ;;
     --*) key=$arg; value=${1:?"$arg needs a value"}; shift ;;
@@ -182,7 +185,7 @@ else
   # The stock connector on loopback, with the README's deployment settings: an accept queue for bursts,
   # 64 KiB send buffers (see below), and room for more connections than the default 8192.
   sed -i -e 's#<Server port="8005"#<Server port="-1"#' \
-      -e "0,/<Connector port=\"8080\" protocol=\"HTTP\/1.1\"/s##<Connector port=\"$http_port\" protocol=\"HTTP/1.1\" address=\"127.0.0.1\" acceptCount=\"4096\" socket.txBufSize=\"65536\" maxConnections=\"20000\"#" \
+      -e "0,/<Connector port=\"8080\" protocol=\"HTTP\/1.1\"/s##<Connector port=\"$http_port\" protocol=\"HTTP/1.1\" address=\"127.0.0.1\" acceptCount=\"4096\" socket.txBufSize=\"65536\" maxConnections=\"20000\"$tomcat_knobs#" \
       "$tomcat_base/conf/server.xml"
   grep -q "acceptCount=\"4096\"" "$tomcat_base/conf/server.xml" || { log "could not set Tomcat's connector"; exit 1; }
   cp "$war" "$tomcat_base/webapps/ROOT.war"
