@@ -8,18 +8,13 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
 import org.xml.sax.SAXException;
@@ -177,50 +172,7 @@ public final class Main {
         return war;
     }
 
-    /**
-     * The WAR unpacked into the temp folder, once per WAR file (its path, size and time): later starts reuse
-     * it (so a class data sharing archive finds the same jars). Unpacked beside and renamed into place, so a
-     * start never sees half of it: when several start at once, the first rename wins and the others use its
-     * copy; a start's own partial copy is always removed.
-     */
-    static Path unpacked(Path war) throws IOException {
-        BasicFileAttributes attributes = Files.readAttributes(war, BasicFileAttributes.class);
-        String identity = war.toAbsolutePath() + "|" + attributes.size() + "|" + attributes.lastModifiedTime().toMillis();
-        String name = "streamlet-war-" + System.getProperty("user.name") + "-" + Integer.toHexString(identity.hashCode());
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), name);
-        if (Files.isDirectory(dir)) return dir;
-        Path partial = Files.createTempDirectory(dir.getParent(), name + ".partial-");
-        try {
-            unzip(war, partial);
-            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            // Another start renamed its copy into place first: rename(2) onto it fails (ENOTEMPTY, which the
-            // JDK reports as a bare FileSystemException), and that copy is whole.
-            if (!Files.isDirectory(dir)) throw e;
-        } finally {
-            if (Files.exists(partial)) deleteTree(partial);
-        }
-        return dir;
-    }
-
-    private static void unzip(Path war, Path into) throws IOException {
-        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(war))) {
-            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-                Path target = into.resolve(entry.getName()).normalize();
-                if (!target.startsWith(into)) throw new IOException("entry outside the WAR's folder: " + entry.getName());
-                if (entry.isDirectory()) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.createDirectories(target.getParent());
-                    Files.copy(zip, target);
-                }
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-        }
+    private static Path unpacked(Path war) throws IOException {
+        return UnpackedWar.of(war, Path.of(System.getProperty("java.io.tmpdir")));
     }
 }
