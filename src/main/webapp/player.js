@@ -284,7 +284,7 @@
       message(null);
       // The controls come with the picture: drawn before it, they delayed the first frame by about 100 ms.
       video.controls = true;
-      startListing();
+      showPage();
     };
     if ('requestVideoFrameCallback' in video) {
       video.requestVideoFrameCallback(onFrame);
@@ -311,7 +311,7 @@
     state.error = why;
     message(why);
     stop(); // the list refresh restarts the stream if it comes back
-    startListing();
+    showPage();
   }
 
   async function showServer() {
@@ -323,12 +323,14 @@
     }
   }
 
-  // The stream list and the server's version wait for the first frame of a stream the address opens, or for
-  // its failure: fetched and drawn meanwhile, they kept busy the thread that decodes that frame.
-  let listing = false;
-  function startListing() {
-    if (listing) return;
-    listing = true;
+  // The page around the video (its text, the stream list and the server's version) waits for the first frame
+  // of a stream the address opens, or for its failure: drawn and fetched meanwhile, it kept busy the thread
+  // that decodes that frame (player.css, .starting).
+  let shown = false;
+  function showPage() {
+    if (shown) return;
+    shown = true;
+    document.body.classList.remove('starting');
     showServer();
     refreshStreams();
     setInterval(refreshStreams, REFRESH_MS);
@@ -340,6 +342,6 @@
   if (['ws', 'hls'].includes(params.get('transport'))) $('transport').value = params.get('transport');
   $('transport').addEventListener('change', () => { if (state.app) play(state.app, state.stream, state.sign); });
   if (params.get('app') && params.get('stream')) play(params.get('app'), params.get('stream'), params.get('sign'));
-  if (state.app) setTimeout(startListing, REFRESH_MS); // at the latest; usually the first frame starts it sooner
-  else startListing();
+  if (state.app) setTimeout(showPage, REFRESH_MS); // at the latest; usually the first frame shows it sooner
+  else showPage();
 })();

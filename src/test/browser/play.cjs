@@ -7,7 +7,8 @@
 //   node play.cjs startup PAGE_URL FLV_URL LOADS
 //       loads the page and a bare mpegts.js page on the same stream LOADS times each, alternating, after
 //       one warm-up load of each, and reports each one's first video frame (requestVideoFrameCallback, ms
-//       after the page's HTML arrived) and the StartupStallJumper warnings mpegts.js logged
+//       after the page's HTML arrived) and the StartupStallJumper warnings mpegts.js logged; for the page also
+//       whether its text was shown after the first frame, and its layout shift (CLS) up to then
 //   node play.cjs refusals BASE_URL AUTHORIZATION SIGN_OF_LOCKED SIGN_OF_NOBODY
 //       against a server with a play secret and API Basic auth: what the page says without the API's
 //       credentials (AUTHORIZATION, a Basic header), and with them for an unsigned (403), a signed and an
@@ -201,7 +202,8 @@ function barePage(flvUrl) {
 async function startup(context, pageUrl, flvUrl, loads) {
   const bareUrl = new URL('/bare-startup.html', pageUrl).href;
   await context.route(bareUrl, (route) => route.fulfill({ contentType: 'text/html', body: barePage(flvUrl) }));
-  const result = { ours: [], bare: [], oursStallWarnings: [], bareStallWarnings: [], failures: [] };
+  const result = { ours: [], bare: [], oursStallWarnings: [], bareStallWarnings: [], failures: [], oursLayoutShift: [],
+    oursTextHidden: 0 };
   for (let i = -1; i < loads; i++) {
     const order = i % 2 === 0 ? ['bare', 'ours'] : ['ours', 'bare'];
     for (const kind of order) {
@@ -217,6 +219,17 @@ async function startup(context, pageUrl, flvUrl, loads) {
         // From the page's HTML having arrived: what the page itself costs, not how fast its HTML was served.
         result[kind].push(await page.evaluate(() => Math.round((window.firstFrameAt || window.streamletPlayer.firstFrameAt)
           - performance.getEntriesByType('navigation')[0].responseEnd)));
+        if (kind === 'ours') {
+          // The page's text, held back until the first frame, is shown now, and nothing moved when it came.
+          result.oursTextHidden += await page.evaluate(() => ['h1', '#stats', '#streams-panel h2']
+            .some((selector) => getComputedStyle(document.querySelector(selector)).display === 'none') ? 1 : 0);
+          result.oursLayoutShift.push(await page.evaluate(() => new Promise((resolve) => {
+            let total = 0;
+            const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) total += e.value; });
+            observer.observe({ type: 'layout-shift', buffered: true });
+            setTimeout(() => { observer.disconnect(); resolve(Math.round(total * 1000) / 1000); }, 100);
+          })));
+        }
       } else {
         result.failures.push(kind + ': no frame in 10 s ' + JSON.stringify(seen.errors));
       }
