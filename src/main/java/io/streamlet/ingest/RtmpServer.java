@@ -5,24 +5,21 @@ import io.streamlet.delivery.Players;
 import io.streamlet.live.Client;
 import io.streamlet.live.SourceRegistry;
 import io.streamlet.metrics.Metrics;
+import io.streamlet.nio.SelectorLoop;
 import io.streamlet.rtmp.Handshake;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Collection;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +40,7 @@ public final class RtmpServer implements AutoCloseable, Executor {
     private static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final int STREAMLESS_CLOSES_LOGGED_PER_SECOND = 20;
     private static final int ACCEPTS_PER_ROUND = 32;
-    private static final long TIMER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long TICK_MS = 250;
     private static final long SHUTDOWN_WAIT_MS = 5_000;
 
     private final RtmpConfig config;
@@ -52,14 +49,12 @@ public final class RtmpServer implements AutoCloseable, Executor {
     private final AccessPolicy access;
     private final Metrics metrics;
     private final Set<RtmpConnection> connections = ConcurrentHashMap.newKeySet();
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Shared by every connection: only the I/O thread reads. */
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_SIZE);
     /** Connections that end before naming a stream (probes, garbage, cut handshakes): I/O thread only. */
     private final LogThrottle streamlessCloseLog = new LogThrottle(STREAMLESS_CLOSES_LOGGED_PER_SECOND);
-    private Selector selector;
     private ServerSocketChannel listener;
-    private Thread ioThread;
+    private volatile SelectorLoop loop;
     private volatile boolean closed;
 
     public RtmpServer(RtmpConfig config, SourceRegistry registry, Players players, AccessPolicy access, Metrics metrics) {
@@ -74,6 +69,7 @@ public final class RtmpServer implements AutoCloseable, Executor {
     public synchronized void start() throws IOException {
         if (listener != null || closed) throw new IllegalStateException("RTMP server already started or closed");
         ServerSocketChannel channel = ServerSocketChannel.open();
+        Selector selector = null;
         try {
             channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
             channel.bind(new InetSocketAddress(config.host(), config.port()), BACKLOG);
@@ -86,9 +82,16 @@ public final class RtmpServer implements AutoCloseable, Executor {
             throw new IOException("cannot listen for RTMP on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         listener = channel;
-        ioThread = new Thread(this::ioLoop, "streamlet-rtmp-io-" + port());
-        ioThread.setDaemon(true);
-        ioThread.start();
+        int port = port();
+        loop = new SelectorLoop("RTMP", selector, TICK_MS, task -> {
+            Thread thread = new Thread(task, "streamlet-rtmp-io-" + port);
+            thread.setDaemon(true);
+            return thread;
+        }, new Handler());
+        // Before the first accept (clients wait in the backlog, not in a handshake), and on the loop's thread
+        // rather than here, so that the webapp's start does not wait for it.
+        loop.execute(Handshake::loadCrypto);
+        loop.start();
         log.info("RTMP listening on {}:{} (at most {} connections)", config.host(), port(), config.maxConnections());
     }
 
@@ -122,83 +125,62 @@ public final class RtmpServer implements AutoCloseable, Executor {
     @Override
     public void execute(Runnable task) {
         if (closed) throw new RejectedExecutionException("RTMP server closed");
-        tasks.add(task);
-        selector.wakeup();
+        loop.execute(task);
     }
 
     boolean isIoThread() {
-        return Thread.currentThread() == ioThread;
+        SelectorLoop running = loop;
+        return running != null && running.inLoop();
     }
 
     /** Stops listening, disconnects every client (their streams unpublish) and ends the thread. Idempotent. */
     @Override
     public void close() {
-        Thread io;
+        SelectorLoop running;
         synchronized (this) {
             if (closed) return;
             closed = true;
-            io = ioThread;
+            running = loop;
         }
-        if (io == null) {
+        if (running == null) {
             closeQuietly(listener);
             return;
         }
-        selector.wakeup();
         try {
-            io.join(SHUTDOWN_WAIT_MS);
-            if (io.isAlive()) log.warn("RTMP I/O thread still running {} ms after close", SHUTDOWN_WAIT_MS);
+            running.close(SHUTDOWN_WAIT_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         log.info("RTMP server closed");
     }
 
-    private void ioLoop() {
-        // Before the first accept (clients wait in the backlog, not in a handshake), and here rather than in
-        // start(), so that the webapp's start does not wait for it.
-        Handshake.loadCrypto();
-        long nextTimer = System.nanoTime() + TIMER_PERIOD_NANOS;
-        try {
-            while (!closed) {
-                selector.select(TimeUnit.NANOSECONDS.toMillis(TIMER_PERIOD_NANOS));
-                runTasks();
-                for (SelectionKey key : selector.selectedKeys()) handle(key);
-                selector.selectedKeys().clear();
-                long now = System.nanoTime();
-                if (now - nextTimer >= 0) {
-                    nextTimer = now + TIMER_PERIOD_NANOS;
-                    for (RtmpConnection c : connections) c.checkTimeouts(now);
-                }
+    /** The I/O thread's work: accepts, the connections' reads and writes, their deadlines, and the end. */
+    private final class Handler implements SelectorLoop.Handler {
+        @Override
+        public void selected(SelectionKey key) {
+            if (!key.isValid()) return;
+            if (key.isAcceptable()) {
+                accept();
+                return;
             }
-        } catch (IOException | ClosedSelectorException e) {
-            if (!closed) log.error("RTMP I/O loop failed; no more RTMP clients will be served", e);
-        } finally {
-            shutdown();
-        }
-    }
-
-    private void handle(SelectionKey key) {
-        if (!key.isValid()) return;
-        if (key.isAcceptable()) {
-            accept();
-            return;
-        }
-        RtmpConnection connection = (RtmpConnection) key.attachment();
-        try {
-            if (key.isWritable()) connection.onWritable();
-            if (key.isValid() && key.isReadable()) connection.onReadable(readBuffer);
-        } catch (RuntimeException e) {
-            connection.failed(e);
-        }
-    }
-
-    private void runTasks() {
-        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+            RtmpConnection connection = (RtmpConnection) key.attachment();
             try {
-                task.run();
+                if (key.isWritable()) connection.onWritable();
+                if (key.isValid() && key.isReadable()) connection.onReadable(readBuffer);
             } catch (RuntimeException e) {
-                log.error("RTMP task failed", e);
+                connection.failed(e);
             }
+        }
+
+        @Override
+        public void tick(long nowNanos) {
+            for (RtmpConnection c : connections) c.checkTimeouts(nowNanos);
+        }
+
+        @Override
+        public void closing() {
+            closeQuietly(listener);
+            for (RtmpConnection c : List.copyOf(connections)) c.closeNow("server shutting down");
         }
     }
 
@@ -232,7 +214,7 @@ public final class RtmpServer implements AutoCloseable, Executor {
         try {
             socket.configureBlocking(false);
             socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            SelectionKey key = socket.register(selector, SelectionKey.OP_READ);
+            SelectionKey key = socket.register(loop.selector(), SelectionKey.OP_READ);
             metrics.connectionOpened(Metrics.Protocol.RTMP);
             RtmpConnection connection = new RtmpConnection(socket, key, remote, this, config, registry, players, access,
                     metrics, connections::remove);
@@ -241,19 +223,6 @@ public final class RtmpServer implements AutoCloseable, Executor {
         } catch (IOException e) {
             log.warn("RTMP connection from {} could not be set up: {}", remote, e.getMessage());
             closeQuietly(socket);
-        }
-    }
-
-    /** On the I/O thread, last: every connection and the listener closed, queued tasks run or dropped. */
-    private void shutdown() {
-        closeQuietly(listener);
-        for (RtmpConnection c : List.copyOf(connections)) c.closeNow("server shutting down");
-        runTasks(); // what the closes queued (their own ends)
-        tasks.clear();
-        try {
-            selector.close();
-        } catch (IOException e) {
-            log.debug("closing the RTMP selector failed", e);
         }
     }
 

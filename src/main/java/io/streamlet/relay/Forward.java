@@ -4,6 +4,7 @@ import io.streamlet.delivery.Player;
 import io.streamlet.delivery.Players;
 import io.streamlet.live.LiveSource;
 import io.streamlet.metrics.Metrics;
+import io.streamlet.nio.SelectorLoop;
 import io.streamlet.rtmp.client.RtmpClientException;
 import io.streamlet.rtmp.client.RtmpClientSession;
 import io.streamlet.rtmp.client.RtmpUrl;
@@ -55,7 +56,7 @@ public final class Forward {
     private volatile State state = State.CONNECTING;
     private volatile RtmpClientConnection connection;
     private volatile Player player;
-    private RelayIo.Timer retry;
+    private SelectorLoop.Timer retry;
     private long startedAtNanos;
     private boolean stopRequested;
     private String stopReason;

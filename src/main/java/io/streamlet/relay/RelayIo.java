@@ -1,20 +1,17 @@
 package io.streamlet.relay;
 
 import io.streamlet.OwnedThreads;
+import io.streamlet.nio.SelectorLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.List;
-import java.util.PriorityQueue;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -41,37 +38,13 @@ public final class RelayIo implements Executor, AutoCloseable {
     /** Lookups at once; more wait their turn. A few: each waits on the network, not the CPU. */
     private static final int RESOLVER_THREADS = 4;
 
-    /** A task to run later on the I/O thread; {@link #cancel} from any thread. */
-    public static final class Timer implements Comparable<Timer> {
-        private final long dueNanos;
-        private final Runnable task;
-        private volatile boolean cancelled;
-
-        private Timer(long dueNanos, Runnable task) {
-            this.dueNanos = dueNanos;
-            this.task = task;
-        }
-
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public int compareTo(Timer other) {
-            return Long.compare(dueNanos - other.dueNanos, 0);
-        }
-    }
-
     private final OwnedThreads threads = new OwnedThreads("streamlet-relay-io-");
     private final OwnedThreads resolverThreads = new OwnedThreads("streamlet-relay-dns-");
     private final ThreadPoolExecutor resolver = new ThreadPoolExecutor(RESOLVER_THREADS, RESOLVER_THREADS,
             30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), resolverThreads);
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<RtmpClientConnection> connections = ConcurrentHashMap.newKeySet();
-    /** Only the I/O thread touches it. */
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private Selector selector;
-    private Thread thread;
+    /** Set once, under the lock, before its thread starts. */
+    private volatile SelectorLoop loop;
     private volatile boolean closed;
 
     /** Looks a host name up, blocking; an unknown host gives an unresolved address. */
@@ -94,16 +67,12 @@ public final class RelayIo implements Executor, AutoCloseable {
     /** Runs {@code task} on the I/O thread. @throws RejectedExecutionException after {@link #close} */
     @Override
     public void execute(Runnable task) {
-        startIfNeeded();
-        tasks.add(task);
-        selector.wakeup();
+        started().execute(task);
     }
 
     /** Runs {@code task} on the I/O thread in {@code delayMs}, unless cancelled. @throws RejectedExecutionException after {@link #close} */
-    public Timer schedule(Runnable task, long delayMs) {
-        Timer timer = new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs), task);
-        execute(() -> timers.add(timer));
-        return timer;
+    public SelectorLoop.Timer schedule(Runnable task, long delayMs) {
+        return started().schedule(task, delayMs);
     }
 
     /**
@@ -118,7 +87,8 @@ public final class RelayIo implements Executor, AutoCloseable {
     }
 
     public boolean isIoThread() {
-        return Thread.currentThread() == thread;
+        SelectorLoop running = loop;
+        return running != null && running.inLoop();
     }
 
     /** The outgoing connections open now. */
@@ -129,19 +99,17 @@ public final class RelayIo implements Executor, AutoCloseable {
     /** Ends every connection (their handlers hear of it) and the thread. Idempotent. */
     @Override
     public void close() {
-        Thread io;
+        SelectorLoop running;
         synchronized (this) {
             if (closed) return;
             closed = true;
-            io = thread;
+            running = loop;
         }
         resolver.shutdownNow();
         try {
             resolverThreads.joinAll(SHUTDOWN_WAIT_MS); // a lookup in progress is not interruptible: bounded wait
-            if (io == null) return;
-            selector.wakeup();
-            io.join(SHUTDOWN_WAIT_MS);
-            if (io.isAlive()) log.warn("relay I/O thread still running {} ms after close", SHUTDOWN_WAIT_MS);
+            if (running == null) return;
+            running.close(SHUTDOWN_WAIT_MS);
             threads.joinAll(SHUTDOWN_WAIT_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -150,7 +118,7 @@ public final class RelayIo implements Executor, AutoCloseable {
 
     /** On the I/O thread: registers a connecting socket for {@code connection}. */
     SelectionKey register(SocketChannel socket, RtmpClientConnection connection) throws IOException {
-        SelectionKey key = socket.register(selector, SelectionKey.OP_CONNECT, connection);
+        SelectionKey key = socket.register(loop.selector(), SelectionKey.OP_CONNECT, connection);
         connections.add(connection);
         return key;
     }
@@ -159,86 +127,45 @@ public final class RelayIo implements Executor, AutoCloseable {
         connections.remove(connection);
     }
 
-    private synchronized void startIfNeeded() {
+    /** The loop, started with the first task or connection. */
+    private synchronized SelectorLoop started() {
         if (closed) throw new RejectedExecutionException("relay I/O closed");
-        if (thread == null) {
+        if (loop == null) {
+            Selector selector;
             try {
                 selector = Selector.open();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the relay selector", e);
             }
-            thread = threads.newThread(this::loop);
-            thread.start();
+            loop = new SelectorLoop("relay", selector, TICK_MS, threads, new Handler());
+            loop.start();
         }
+        return loop;
     }
 
-    private void loop() {
-        long nextTick = System.nanoTime();
-        try {
-            while (!closed) {
-                long now = System.nanoTime();
-                long waitNanos = nextTick - now;
-                Timer first = timers.peek();
-                if (first != null) waitNanos = Math.min(waitNanos, first.dueNanos - now);
-                if (waitNanos > 0) selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos))); else selector.selectNow();
-                runTasks();
-                for (SelectionKey key : selector.selectedKeys()) handle(key);
-                selector.selectedKeys().clear();
-                now = System.nanoTime();
-                runTimers(now);
-                if (now - nextTick >= 0) {
-                    nextTick = now + TimeUnit.MILLISECONDS.toNanos(TICK_MS);
-                    for (RtmpClientConnection c : connections) c.checkTimeouts(now);
-                }
+    /** The I/O thread's work: the connections' connects, writes and reads, their deadlines, and the end. */
+    private final class Handler implements SelectorLoop.Handler {
+        @Override
+        public void selected(SelectionKey key) {
+            if (!key.isValid()) return;
+            RtmpClientConnection connection = (RtmpClientConnection) key.attachment();
+            try {
+                if (key.isConnectable()) connection.onConnectable();
+                if (key.isValid() && key.isWritable()) connection.onWritable();
+                if (key.isValid() && key.isReadable()) connection.onReadable();
+            } catch (RuntimeException e) {
+                connection.failed(e);
             }
-        } catch (IOException | ClosedSelectorException e) {
-            if (!closed) log.error("relay I/O loop failed; relays stop", e);
-        } finally {
-            shutdown();
         }
-    }
 
-    private void handle(SelectionKey key) {
-        if (!key.isValid()) return;
-        RtmpClientConnection connection = (RtmpClientConnection) key.attachment();
-        try {
-            if (key.isConnectable()) connection.onConnectable();
-            if (key.isValid() && key.isWritable()) connection.onWritable();
-            if (key.isValid() && key.isReadable()) connection.onReadable();
-        } catch (RuntimeException e) {
-            connection.failed(e);
+        @Override
+        public void tick(long nowNanos) {
+            for (RtmpClientConnection c : connections) c.checkTimeouts(nowNanos);
         }
-    }
 
-    private void runTasks() {
-        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) run(task);
-    }
-
-    private void runTimers(long now) {
-        for (Timer t = timers.peek(); t != null && now - t.dueNanos >= 0; t = timers.peek()) {
-            timers.poll();
-            if (!t.cancelled) run(t.task);
-        }
-    }
-
-    private static void run(Runnable task) {
-        try {
-            task.run();
-        } catch (RuntimeException e) {
-            log.error("relay task failed", e);
-        }
-    }
-
-    /** On the I/O thread, last: every connection closed, pending tasks run (their own ends), the selector closed. */
-    private void shutdown() {
-        for (RtmpClientConnection c : List.copyOf(connections)) c.closeNow("server shutting down", null);
-        runTasks();
-        tasks.clear();
-        timers.clear();
-        try {
-            selector.close();
-        } catch (IOException e) {
-            log.debug("closing the relay selector failed", e);
+        @Override
+        public void closing() {
+            for (RtmpClientConnection c : List.copyOf(connections)) c.closeNow("server shutting down", null);
         }
     }
 }
