@@ -143,9 +143,9 @@ public final class SelectorLoop implements Executor {
         } catch (IOException | ClosedSelectorException e) {
             if (!closed) log.error("{} I/O loop failed; its connections are closed and no more are served", name, e);
         } finally {
-            closed = true;
             handler.closing();
-            runTasks(); // what the closes queued (their own ends)
+            runTasks(); // what other threads queued before the loop closed
+            closed = true; // after a failure too: from now on a task is refused, not lost
             tasks.clear();
             timers.clear();
             try {
