@@ -26,7 +26,7 @@ import java.util.zip.ZipInputStream;
  * <p>
  * Every rebuild of the WAR is a new copy (15 MB), so each start also removes the copies no process uses: a
  * process holds a shared lock on its copy's {@value #IN_USE} for as long as it runs, and a copy whose lock
- * can be taken whole is renamed aside under that lock and deleted. A start that finds its copy renamed away
+ * can be taken exclusively is renamed aside under that lock and deleted. A start that finds its copy renamed away
  * after waiting for the lock unpacks a new one. Partial copies of starts that were killed while unpacking
  * go when they are an hour old. Cleaning is best effort: it never fails a start.
  */
