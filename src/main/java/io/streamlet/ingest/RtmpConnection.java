@@ -11,6 +11,7 @@ import io.streamlet.live.SourceRegistry;
 import io.streamlet.live.StreamKey;
 import io.streamlet.metrics.Metrics;
 import io.streamlet.metrics.Metrics.ConnectionError;
+import io.streamlet.nio.SelectorLoop;
 import io.streamlet.output.RtmpEncoder;
 import io.streamlet.rtmp.ChunkDecoder;
 import io.streamlet.rtmp.ChunkEncoder;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * Everything here runs on the I/O thread, except {@link #close} (queues the close for it) and what the
  * {@link Player} does with the transport once playing. The close logs one line with the first reason given.
  */
-final class RtmpConnection implements Client {
+final class RtmpConnection implements Client, SelectorLoop.Channel {
     private static final Logger log = LoggerFactory.getLogger(RtmpConnection.class);
     static final Player.Kind KIND = new Player.Kind("rtmp", "rtmp-play", Metrics.Protocol.RTMP, false);
 
@@ -103,8 +104,15 @@ final class RtmpConnection implements Client {
         return state == State.PLAYING;
     }
 
-    /** On the I/O thread: bytes arrived (or the peer closed). */
-    void onReadable(ByteBuffer buffer) {
+    /** On the I/O thread: the socket can take bytes again, or has some for us. */
+    @Override
+    public void ready(SelectionKey key) {
+        if (key.isWritable()) onWritable();
+        if (key.isValid() && key.isReadable()) onReadable(server.readBuffer());
+    }
+
+    /** Bytes arrived (or the peer closed). */
+    private void onReadable(ByteBuffer buffer) {
         buffer.clear();
         int n;
         try {
@@ -130,13 +138,13 @@ final class RtmpConnection implements Client {
         }
     }
 
-    /** On the I/O thread: the socket can take bytes again. */
-    void onWritable() {
+    private void onWritable() {
         if (!transport.onWritable()) flushOutbox();
     }
 
     /** On the I/O thread: a bug surfaced while serving this connection. */
-    void failed(RuntimeException e) {
+    @Override
+    public void failed(RuntimeException e) {
         log.error("[{}] bug while serving {}", id, session.streamKey(), e);
         end("internal error: " + e, ConnectionError.INTERNAL);
     }

@@ -75,7 +75,7 @@ public final class RtmpServer implements AutoCloseable, Executor {
             channel.bind(new InetSocketAddress(config.host(), config.port()), BACKLOG);
             channel.configureBlocking(false);
             selector = Selector.open();
-            channel.register(selector, SelectionKey.OP_ACCEPT);
+            channel.register(selector, SelectionKey.OP_ACCEPT, (SelectorLoop.Channel) key -> accept());
         } catch (IOException e) {
             channel.close();
             if (selector != null) selector.close();
@@ -93,6 +93,11 @@ public final class RtmpServer implements AutoCloseable, Executor {
         loop.execute(Handshake::loadCrypto);
         loop.start();
         log.info("RTMP listening on {}:{} (at most {} connections)", config.host(), port(), config.maxConnections());
+    }
+
+    /** The I/O thread's read buffer, which every connection reads into in turn. */
+    ByteBuffer readBuffer() {
+        return readBuffer;
     }
 
     /** How the I/O thread's connections log an end before they named a stream. */
@@ -154,24 +159,8 @@ public final class RtmpServer implements AutoCloseable, Executor {
         log.info("RTMP server closed");
     }
 
-    /** The I/O thread's work: accepts, the connections' reads and writes, their deadlines, and the end. */
+    /** The I/O thread's own work besides the keys: the connections' deadlines, and the end. */
     private final class Handler implements SelectorLoop.Handler {
-        @Override
-        public void selected(SelectionKey key) {
-            if (!key.isValid()) return;
-            if (key.isAcceptable()) {
-                accept();
-                return;
-            }
-            RtmpConnection connection = (RtmpConnection) key.attachment();
-            try {
-                if (key.isWritable()) connection.onWritable();
-                if (key.isValid() && key.isReadable()) connection.onReadable(readBuffer);
-            } catch (RuntimeException e) {
-                connection.failed(e);
-            }
-        }
-
         @Override
         public void tick(long nowNanos) {
             for (RtmpConnection c : connections) c.checkTimeouts(nowNanos);

@@ -24,11 +24,20 @@ import org.slf4j.LoggerFactory;
 public final class SelectorLoop implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
 
-    /** What the loop's channels need of it; every method runs on the loop's thread. */
-    public interface Handler {
-        /** A key the selector reported ready. */
-        void selected(SelectionKey key);
+    /** What each key registered with the loop carries; called on the loop's thread. */
+    @FunctionalInterface
+    public interface Channel {
+        /** The selector reported the key valid and ready for some of its interest ops. */
+        void ready(SelectionKey key);
 
+        /** A bug surfaced in {@link #ready}: ends this channel. By default it ends the loop, as one elsewhere would. */
+        default void failed(RuntimeException e) {
+            throw e;
+        }
+    }
+
+    /** The loop's owner; every method runs on the loop's thread. */
+    public interface Handler {
         /** Every tick: check deadlines. */
         void tick(long nowNanos);
 
@@ -128,7 +137,9 @@ public final class SelectorLoop implements Executor {
                 if (first != null) waitNanos = Math.min(waitNanos, first.dueNanos - now);
                 if (waitNanos > 0) selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos))); else selector.selectNow();
                 runTasks();
-                for (SelectionKey key : selector.selectedKeys()) handler.selected(key);
+                for (SelectionKey key : selector.selectedKeys()) {
+                    if (key.isValid()) ready((Channel) key.attachment(), key);
+                }
                 selector.selectedKeys().clear();
                 now = System.nanoTime();
                 for (Timer t = timers.peek(); t != null && now - t.dueNanos >= 0; t = timers.peek()) {
@@ -153,6 +164,14 @@ public final class SelectorLoop implements Executor {
             } catch (IOException e) {
                 log.debug("closing the {} selector failed", name, e);
             }
+        }
+    }
+
+    private static void ready(Channel channel, SelectionKey key) {
+        try {
+            channel.ready(key);
+        } catch (RuntimeException e) {
+            channel.failed(e);
         }
     }
 

@@ -143,21 +143,8 @@ public final class RelayIo implements Executor, AutoCloseable {
         return loop;
     }
 
-    /** The I/O thread's work: the connections' connects, writes and reads, their deadlines, and the end. */
+    /** The I/O thread's own work besides the keys: the connections' deadlines, and the end. */
     private final class Handler implements SelectorLoop.Handler {
-        @Override
-        public void selected(SelectionKey key) {
-            if (!key.isValid()) return;
-            RtmpClientConnection connection = (RtmpClientConnection) key.attachment();
-            try {
-                if (key.isConnectable()) connection.onConnectable();
-                if (key.isValid() && key.isWritable()) connection.onWritable();
-                if (key.isValid() && key.isReadable()) connection.onReadable();
-            } catch (RuntimeException e) {
-                connection.failed(e);
-            }
-        }
-
         @Override
         public void tick(long nowNanos) {
             for (RtmpClientConnection c : connections) c.checkTimeouts(nowNanos);

@@ -4,6 +4,7 @@ import io.streamlet.delivery.Player;
 import io.streamlet.delivery.Transport;
 import io.streamlet.ingest.RtmpSocketTransport;
 import io.streamlet.live.LiveCursor;
+import io.streamlet.nio.SelectorLoop;
 import io.streamlet.output.RtmpEncoder;
 import io.streamlet.rtmp.ChunkDecoder;
 import io.streamlet.rtmp.ChunkEncoder;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * Deadlines: the server must say Start within the session's response timeout, and a player's server must
  * send something at least that often.
  */
-public final class RtmpClientConnection {
+public final class RtmpClientConnection implements SelectorLoop.Channel {
     private static final Logger log = LoggerFactory.getLogger(RtmpClientConnection.class);
     /** The largest message accepted from a server (as the RTMP listener's default). */
     private static final int MAX_MESSAGE_SIZE = 16 * 1024 * 1024 - 1;
@@ -208,8 +209,16 @@ public final class RtmpClientConnection {
         }
     }
 
-    /** On the I/O thread: the TCP connection is made (or failed). */
-    void onConnectable() {
+    /** On the I/O thread: the connect finished, or the socket can take bytes again, or has some for us. */
+    @Override
+    public void ready(SelectionKey key) {
+        if (key.isConnectable()) onConnectable();
+        if (key.isValid() && key.isWritable()) onWritable();
+        if (key.isValid() && key.isReadable()) onReadable();
+    }
+
+    /** The TCP connection is made (or failed); also called at once when the connect finished immediately. */
+    private void onConnectable() {
         try {
             if (!socket.finishConnect()) return;
         } catch (IOException e) {
@@ -222,8 +231,8 @@ public final class RtmpClientConnection {
         flushOutbox();
     }
 
-    /** On the I/O thread: bytes arrived (or the server closed). */
-    void onReadable() {
+    /** Bytes arrived (or the server closed). */
+    private void onReadable() {
         readBuffer.clear();
         int n;
         try {
@@ -252,13 +261,13 @@ public final class RtmpClientConnection {
         }
     }
 
-    /** On the I/O thread: the socket takes bytes again. */
-    void onWritable() {
+    private void onWritable() {
         if (!transport.onWritable()) flushOutbox();
     }
 
     /** On the I/O thread: a bug surfaced while serving this connection. */
-    void failed(RuntimeException e) {
+    @Override
+    public void failed(RuntimeException e) {
         log.error("[{}] bug in the connection to {}", id, url, e);
         end("internal error: " + e, Reason.PROTOCOL, e);
     }

@@ -30,17 +30,6 @@ class SelectorLoopTest {
 
     private final SelectorLoop.Handler handler = new SelectorLoop.Handler() {
         @Override
-        public void selected(SelectionKey key) {
-            events.add("selected on loop: " + loop.inLoop());
-            try {
-                ((SocketChannel) key.channel()).read(ByteBuffer.allocate(16));
-            } catch (IOException e) {
-                events.add("read failed");
-            }
-            key.cancel();
-        }
-
-        @Override
         public void tick(long nowNanos) {
             ticks.incrementAndGet();
         }
@@ -92,7 +81,15 @@ class SelectorLoopTest {
             CountDownLatch registered = new CountDownLatch(1);
             loop.execute(() -> {
                 try {
-                    accepted.register(loop.selector(), SelectionKey.OP_READ);
+                    accepted.register(loop.selector(), SelectionKey.OP_READ, (SelectorLoop.Channel) key -> {
+                        events.add("ready on loop: " + loop.inLoop() + ", readable: " + key.isReadable());
+                        try {
+                            ((SocketChannel) key.channel()).read(ByteBuffer.allocate(16));
+                        } catch (IOException e) {
+                            events.add("read failed");
+                        }
+                        key.cancel();
+                    });
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
@@ -102,7 +99,7 @@ class SelectorLoopTest {
             client.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (events.isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
-            assertEquals(List.of("selected on loop: true"), events);
+            assertEquals(List.of("ready on loop: true, readable: true"), events);
         }
         Thread.sleep(200);
         assertTrue(ticks.get() >= 3, "a tick every 20 ms: " + ticks.get());
