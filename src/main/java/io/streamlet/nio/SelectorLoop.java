@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * runs the tasks other threads hand it ({@link #execute}), its timers ({@link #schedule}) and a periodic
  * tick for deadlines. The RTMP server and the relays each run their connections on one; other threads
  * reach a connection only through a task. Each round: wait for the selector (until the next tick or timer),
- * run the queued tasks, handle the ready keys, run the due timers, tick.
+ * run the queued tasks, hand each ready key to its {@link Channel}, run the due timers, tick.
  */
 public final class SelectorLoop implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
@@ -41,7 +41,7 @@ public final class SelectorLoop implements Executor {
         /** Every tick: check deadlines. */
         void tick(long nowNanos);
 
-        /** Last, once the loop was closed: end every channel. The tasks this queues still run. */
+        /** Last, once the loop was closed or failed: end every channel. Tasks queued before the end still run. */
         void closing();
     }
 
