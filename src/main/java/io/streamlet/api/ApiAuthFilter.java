@@ -1,7 +1,6 @@
 package io.streamlet.api;
 
 import io.streamlet.config.ContextAttributes;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -23,7 +22,6 @@ import org.slf4j.LoggerFactory;
 public final class ApiAuthFilter extends HttpFilter {
     private static final Logger log = LoggerFactory.getLogger(ApiAuthFilter.class);
     private static final String REALM = "Streamlet";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The expected {@code Authorization} header's bytes, or null when authentication is off. */
     private transient byte[] expected;
@@ -54,10 +52,7 @@ public final class ApiAuthFilter extends HttpFilter {
             resp.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
         }
         resp.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        JSON.writeValue(resp.getOutputStream(), envelope.error(JSON, HttpServletResponse.SC_UNAUTHORIZED,
-                "authentication required"));
+        ApiEnvelope.send(resp, envelope.error(HttpServletResponse.SC_UNAUTHORIZED, "authentication required"));
     }
 
     private boolean authorized(String header) {

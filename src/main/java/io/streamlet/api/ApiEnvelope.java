@@ -1,16 +1,18 @@
 package io.streamlet.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamlet.Json;
 import io.streamlet.config.ContextAttributes;
 import io.streamlet.server.Streamlet;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What every answer of the API starts with, errors and 401s included, as in SRS: {@code code}, then
  * {@code server} (the {@code server_id} the hooks send too), {@code service} (new at each start) and
- * {@code pid}. One per webapp, shared by the API servlet and the filter in front of it.
+ * {@code pid}. One per webapp, shared by the API's servlets and the filter in front of them.
  */
 final class ApiEnvelope {
     private static final String ATTRIBUTE = ApiEnvelope.class.getName();
@@ -35,8 +37,8 @@ final class ApiEnvelope {
     }
 
     /** A new answer with {@code code} 0. */
-    ObjectNode create(ObjectMapper json) {
-        ObjectNode o = json.createObjectNode();
+    ObjectNode create() {
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("code", 0);
         o.put("server", server);
         o.put("service", service);
@@ -45,10 +47,18 @@ final class ApiEnvelope {
     }
 
     /** An error answer: the non-zero {@code code} and what went wrong. */
-    ObjectNode error(ObjectMapper json, int code, String message) {
-        ObjectNode o = create(json);
+    ObjectNode error(int code, String message) {
+        ObjectNode o = create();
         o.put("code", code);
         o.put("message", message);
         return o;
+    }
+
+    /** Writes an answer as the body of {@code resp}, whose status is set. */
+    static void send(HttpServletResponse resp, ObjectNode body) throws IOException {
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        Json.MAPPER.writeValue(resp.getOutputStream(), body);
     }
 }

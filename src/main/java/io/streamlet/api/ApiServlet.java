@@ -1,8 +1,8 @@
 package io.streamlet.api;
 
+import io.streamlet.Json;
 import io.streamlet.config.ContextAttributes;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.live.Client;
@@ -44,8 +44,6 @@ public final class ApiServlet extends HttpServlet {
     /** What {@code GET /api/v1/} lists, as SRS does. */
     private static final Map<String, String> ENDPOINTS = endpoints();
 
-    private final ObjectMapper json = new ObjectMapper();
-
     private transient Streamlet state;
     private transient TrafficSampler sampler;
     private transient SrsShapes shapes;
@@ -65,7 +63,7 @@ public final class ApiServlet extends HttpServlet {
     public void init() {
         state = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class);
         sampler = new TrafficSampler(state);
-        shapes = new SrsShapes(json, state, sampler, ApiEnvelope.of(getServletContext()));
+        shapes = new SrsShapes(state, sampler, ApiEnvelope.of(getServletContext()));
     }
 
     @Override
@@ -77,15 +75,15 @@ public final class ApiServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         List<String> path = v1Path(req);
         if (path == null && apiPath(req).isEmpty()) {
-            send(resp, shapes.envelope().set("urls", json.createObjectNode().put("v1", "the API, version 1 (SRS's)")));
+            ApiEnvelope.send(resp, shapes.envelope().set("urls", Json.MAPPER.createObjectNode().put("v1", "the API, version 1 (SRS's)")));
         } else if (path == null) {
             notFound(req, resp);
         } else if (path.isEmpty()) {
-            send(resp, shapes.envelope().set("urls", json.valueToTree(ENDPOINTS)));
+            ApiEnvelope.send(resp, shapes.envelope().set("urls", Json.MAPPER.valueToTree(ENDPOINTS)));
         } else if (path.size() == 1) {
             switch (path.get(0)) {
-                case "versions" -> send(resp, shapes.envelope().set("data", shapes.version()));
-                case "summaries" -> send(resp, shapes.envelope().set("data", shapes.summary()));
+                case "versions" -> ApiEnvelope.send(resp, shapes.envelope().set("data", shapes.version()));
+                case "summaries" -> ApiEnvelope.send(resp, shapes.envelope().set("data", shapes.summary()));
                 case "streams" -> listStreams(req, resp);
                 case "clients" -> listClients(req, resp);
                 case "forwards" -> sendPage(req, resp, state.forwards() == null ? List.of() : state.forwards().forwards(),
@@ -98,14 +96,14 @@ public final class ApiServlet extends HttpServlet {
             if (stream == null) {
                 error(resp, HttpServletResponse.SC_NOT_FOUND, STREAM_NOT_FOUND, "no stream with id '" + path.get(1) + "'");
             } else {
-                send(resp, shapes.envelope().set("stream", shapes.stream(stream)));
+                ApiEnvelope.send(resp, shapes.envelope().set("stream", shapes.stream(stream)));
             }
         } else if (path.size() == 2 && path.get(0).equals("clients")) {
             Client client = state.findClient(path.get(1));
             if (client == null) {
                 error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id '" + path.get(1) + "'");
             } else {
-                send(resp, shapes.envelope().set("client", shapes.client(client)));
+                ApiEnvelope.send(resp, shapes.envelope().set("client", shapes.client(client)));
             }
         } else {
             notFound(req, resp);
@@ -132,7 +130,7 @@ public final class ApiServlet extends HttpServlet {
         log.info("[{}] {} of {} kicked through the HTTP API by {}", client.id(), client.role().name().toLowerCase(Locale.ROOT),
                 client.streamKey(), req.getRemoteAddr());
         client.close("kicked through the HTTP API");
-        send(resp, shapes.envelope());
+        ApiEnvelope.send(resp, shapes.envelope());
     }
 
     @Override
@@ -164,7 +162,7 @@ public final class ApiServlet extends HttpServlet {
 
     /** A forward, in the API's own shape (SRS has no forward API): what it pushes where, and how it fares. */
     private ObjectNode forward(Forward f) {
-        ObjectNode node = json.createObjectNode();
+        ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("id", f.id());
         node.put("stream", f.source().key().toString());
         node.put("stream_id", f.source().id());
@@ -180,7 +178,7 @@ public final class ApiServlet extends HttpServlet {
 
     /** A pull, in the API's own shape: which stream comes from which upstream, and how it fares. */
     private ObjectNode pull(Pull p) {
-        ObjectNode node = json.createObjectNode();
+        ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("id", p.id());
         node.put("stream", p.key().toString());
         URI upstream = p.upstreamUrl();
@@ -202,7 +200,7 @@ public final class ApiServlet extends HttpServlet {
         ObjectNode body = shapes.envelope();
         ArrayNode items = body.putArray(field);
         page.forEach(item -> items.add(shape.apply(item)));
-        send(resp, body);
+        ApiEnvelope.send(resp, body);
     }
 
     /** The {@code start}/{@code count} slice of {@code all}, or null after answering 400 for a bad parameter. */
@@ -264,13 +262,6 @@ public final class ApiServlet extends HttpServlet {
 
     private void error(HttpServletResponse resp, int status, int code, String message) throws IOException {
         resp.setStatus(status);
-        send(resp, shapes.error(code, message));
-    }
-
-    private void send(HttpServletResponse resp, ObjectNode body) throws IOException {
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        resp.setHeader("Cache-Control", "no-store");
-        json.writeValue(resp.getOutputStream(), body);
+        ApiEnvelope.send(resp, shapes.error(code, message));
     }
 }

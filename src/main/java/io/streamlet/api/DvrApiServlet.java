@@ -1,8 +1,8 @@
 package io.streamlet.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamlet.Json;
 import io.streamlet.config.ContextAttributes;
 import io.streamlet.live.StreamKey;
 import io.streamlet.record.Recorders;
@@ -25,11 +25,12 @@ import org.slf4j.LoggerFactory;
 public final class DvrApiServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(DvrApiServlet.class);
 
-    private final ObjectMapper json = new ObjectMapper();
     private transient Recorders recorders;
+    private transient ApiEnvelope envelope;
 
     @Override
     public void init() {
+        envelope = ApiEnvelope.of(getServletContext());
         recorders = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class).recorders();
     }
 
@@ -42,7 +43,7 @@ public final class DvrApiServlet extends HttpServlet {
         ObjectNode body = ok();
         ArrayNode list = body.putArray("recordings");
         recorders.recordings().forEach(r -> list.add(shape(r)));
-        send(resp, body);
+        ApiEnvelope.send(resp, body);
     }
 
     @Override
@@ -55,7 +56,7 @@ public final class DvrApiServlet extends HttpServlet {
             return;
         }
         log.info("[{}] recording of {} asked for through the HTTP API by {}", recording.id(), key, req.getRemoteAddr());
-        send(resp, ok().set("recording", shape(recording)));
+        ApiEnvelope.send(resp, ok().set("recording", shape(recording)));
     }
 
     @Override
@@ -67,7 +68,7 @@ public final class DvrApiServlet extends HttpServlet {
             return;
         }
         log.info("recording of {} stopped through the HTTP API by {}", key, req.getRemoteAddr());
-        send(resp, ok());
+        ApiEnvelope.send(resp, ok());
     }
 
     @Override
@@ -77,7 +78,7 @@ public final class DvrApiServlet extends HttpServlet {
     }
 
     private ObjectNode shape(Recording r) {
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", r.id());
         o.put("app", r.key().app());
         o.put("stream", r.key().stream());
@@ -108,18 +109,11 @@ public final class DvrApiServlet extends HttpServlet {
     }
 
     private ObjectNode ok() {
-        return json.createObjectNode().put("code", 0);
+        return envelope.create();
     }
 
     private void error(HttpServletResponse resp, int status, String message) throws IOException {
         resp.setStatus(status);
-        send(resp, json.createObjectNode().put("code", status).put("message", message));
-    }
-
-    private void send(HttpServletResponse resp, ObjectNode body) throws IOException {
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        resp.setHeader("Cache-Control", "no-store");
-        json.writeValue(resp.getOutputStream(), body);
+        ApiEnvelope.send(resp, envelope.error(status, message));
     }
 }

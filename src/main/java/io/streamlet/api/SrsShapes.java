@@ -1,7 +1,7 @@
 package io.streamlet.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamlet.Json;
 import io.streamlet.flv.CodecDetails;
 import io.streamlet.live.Client;
 import io.streamlet.live.LiveSource;
@@ -28,14 +28,12 @@ final class SrsShapes {
     static final String VHOST = "__defaultVhost__";
     static final String VERSION = Version.get();
 
-    private final ObjectMapper json;
     private final Streamlet state;
     private final TrafficSampler sampler;
     private final TrafficTotals totals;
     private final ApiEnvelope envelope;
 
-    SrsShapes(ObjectMapper json, Streamlet state, TrafficSampler sampler, ApiEnvelope envelope) {
-        this.json = json;
+    SrsShapes(Streamlet state, TrafficSampler sampler, ApiEnvelope envelope) {
         this.state = state;
         this.sampler = sampler;
         this.totals = new TrafficTotals(state);
@@ -44,17 +42,17 @@ final class SrsShapes {
 
     /** What every answer starts with. */
     ObjectNode envelope() {
-        return envelope.create(json);
+        return envelope.create();
     }
 
     /** An error answer. */
     ObjectNode error(int code, String message) {
-        return envelope.error(json, code, message);
+        return envelope.error(code, message);
     }
 
     ObjectNode version() {
         String[] parts = VERSION.split("[.-]");
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("major", versionPart(parts, 0));
         o.put("minor", versionPart(parts, 1));
         o.put("revision", versionPart(parts, 2));
@@ -64,7 +62,7 @@ final class SrsShapes {
 
     /** Where a pulled stream comes from (an edge's origin): Streamlet's own field, SRS has none. */
     private ObjectNode upstream(Pull pull) {
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         URI url = pull.upstreamUrl();
         if (url == null) o.putNull("url"); else o.put("url", url.toString());
         o.put("state", pull.state().name().toLowerCase(Locale.ROOT));
@@ -77,7 +75,7 @@ final class SrsShapes {
         StreamKey key = s.key();
         String publisherId = s.publisherId();
         Client publisher = publisherId == null ? null : state.findClient(publisherId);
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", s.id());
         o.put("name", key.stream());
         o.put("vhost", VHOST);
@@ -133,7 +131,7 @@ final class SrsShapes {
         StreamKey key = c.streamKey();
         LiveSource stream = key == null ? null : state.registry().find(key);
         boolean publisher = c.role() == Client.Role.PUBLISHER;
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", c.id());
         o.put("vhost", VHOST);
         o.put("stream", stream == null ? "" : stream.id());
@@ -175,7 +173,7 @@ final class SrsShapes {
         int players = state.players().size();
         int rtmp = state.rtmpClients().size();
 
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("ok", true);
         o.put("now_ms", System.currentTimeMillis());
         ObjectNode self = o.putObject("self");
@@ -208,7 +206,7 @@ final class SrsShapes {
     }
 
     private ObjectNode kbps(TrafficSampler.Kbps k) {
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("recv_30s", k.recv30s());
         o.put("send_30s", k.send30s());
         return o;

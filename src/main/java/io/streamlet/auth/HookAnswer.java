@@ -2,14 +2,13 @@ package io.streamlet.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamlet.Json;
 
 /**
  * Reads a hook backend's answer under SRS's contract: yes is HTTP 200 or 201 with the body {@code 0} or a
  * JSON object whose {@code code} is 0; anything else is no. Pure, so it can be tested (and fuzzed) on its own.
  */
 public final class HookAnswer {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int QUOTED_LENGTH = 80;
 
     private HookAnswer() {}
@@ -21,7 +20,7 @@ public final class HookAnswer {
         if (text.isEmpty()) return "answered an empty body";
         JsonNode answer;
         try {
-            answer = JSON.readTree(text);
+            answer = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             return "answered something that is not JSON: " + abbreviate(text);
         }

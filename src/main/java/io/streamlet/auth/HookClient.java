@@ -2,9 +2,9 @@ package io.streamlet.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlet.HttpClients;
+import io.streamlet.Json;
 import io.streamlet.metrics.Metrics;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HookClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HookClient.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** SRS's name for the only vhost Streamlet has; backends written for SRS check it. */
     static final String DEFAULT_VHOST = "__defaultVhost__";
     private static final int THREADS = 2;
@@ -105,7 +104,7 @@ public final class HookClient implements AutoCloseable {
             log(action, url, request.clientId(), refusal);
             if (refusal != null) throw new CompletionException(new IOException("hook " + action + " " + refusal));
             try {
-                return JSON.readTree(response.body());
+                return Json.MAPPER.readTree(response.body());
             } catch (JsonProcessingException e) {
                 throw new CompletionException(e); // HookAnswer read it already: not reached
             }
@@ -156,7 +155,7 @@ public final class HookClient implements AutoCloseable {
 
     /** The JSON body of a hook call: SRS's fields of {@code request}, then {@code fields}. */
     byte[] body(String action, AccessRequest request, Map<String, ?> fields) {
-        ObjectNode json = JSON.createObjectNode();
+        ObjectNode json = Json.MAPPER.createObjectNode();
         json.put("action", action);
         json.put("client_id", request.clientId());
         json.put("ip", request.ip());
@@ -169,9 +168,9 @@ public final class HookClient implements AutoCloseable {
         json.put("stream_id", request.streamId());
         json.put("server_id", serverId);
         if (request.pageUrl() != null) json.put("pageUrl", request.pageUrl());
-        fields.forEach((name, value) -> json.set(name, JSON.valueToTree(value)));
+        fields.forEach((name, value) -> json.set(name, Json.MAPPER.valueToTree(value)));
         try {
-            return JSON.writeValueAsBytes(json);
+            return Json.MAPPER.writeValueAsBytes(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of strings always serializes", e);
         }

@@ -186,7 +186,9 @@ class DvrIT {
         Process p = publish("other", "manual", 9); // "other" is not among streamlet.dvr.apps
         try {
             assertEquals("[]", JSON.readTree(api("GET", "/api/v1/dvr/").body()).get("recordings").toString());
-            assertEquals(404, api("POST", "/api/v1/dvr/other/nobody").statusCode(), "a stream nobody publishes");
+            HttpResponse<String> nobody = api("POST", "/api/v1/dvr/other/nobody");
+            assertEquals(404, nobody.statusCode(), "a stream nobody publishes");
+            assertTrue(JSON.readTree(nobody.body()).hasNonNull("server"), "an answer as the rest of the API's: " + nobody.body());
 
             HttpResponse<String> started = api("POST", "/api/v1/dvr/other/manual");
             assertEquals(200, started.statusCode(), started.body());
