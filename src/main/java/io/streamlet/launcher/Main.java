@@ -8,6 +8,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -167,9 +168,17 @@ public final class Main {
     }
 
     private static Path war() throws URISyntaxException {
-        Path war = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path war = warPath(Main.class.getProtectionDomain().getCodeSource(), System.getProperty("java.class.path"));
         if (!Files.isRegularFile(war)) throw new IllegalStateException("not run from a WAR file: " + war);
         return war;
+    }
+
+    /**
+     * The WAR this class was loaded from. A class loaded from Java 25's AOT cache ({@code -XX:AOTCache}) has no
+     * location; {@code java -jar} puts the WAR alone on the class path.
+     */
+    static Path warPath(CodeSource source, String classPath) throws URISyntaxException {
+        return source != null && source.getLocation() != null ? Path.of(source.getLocation().toURI()) : Path.of(classPath);
     }
 
     private static Path unpacked(Path war) throws IOException {
