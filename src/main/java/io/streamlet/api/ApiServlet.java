@@ -75,7 +75,8 @@ public final class ApiServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         List<String> path = v1Path(req);
         if (path == null && apiPath(req).isEmpty()) {
-            ApiEnvelope.send(resp, shapes.envelope().set("urls", Json.MAPPER.createObjectNode().put("v1", "the API, version 1 (SRS's)")));
+            ApiEnvelope.send(resp, shapes.envelope().set("urls",
+                    Json.MAPPER.createObjectNode().put("v1", "the API, version 1 (SRS's)")));
         } else if (path == null) {
             notFound(req, resp);
         } else if (path.isEmpty()) {

@@ -40,7 +40,7 @@ public final class DvrApiServlet extends HttpServlet {
             error(resp, HttpServletResponse.SC_NOT_FOUND, "GET lists every recording: /api/v1/dvr/");
             return;
         }
-        ObjectNode body = ok();
+        ObjectNode body = envelope.create();
         ArrayNode list = body.putArray("recordings");
         recorders.recordings().forEach(r -> list.add(shape(r)));
         ApiEnvelope.send(resp, body);
@@ -56,7 +56,7 @@ public final class DvrApiServlet extends HttpServlet {
             return;
         }
         log.info("[{}] recording of {} asked for through the HTTP API by {}", recording.id(), key, req.getRemoteAddr());
-        ApiEnvelope.send(resp, ok().set("recording", shape(recording)));
+        ApiEnvelope.send(resp, envelope.create().set("recording", shape(recording)));
     }
 
     @Override
@@ -68,7 +68,7 @@ public final class DvrApiServlet extends HttpServlet {
             return;
         }
         log.info("recording of {} stopped through the HTTP API by {}", key, req.getRemoteAddr());
-        ApiEnvelope.send(resp, ok());
+        ApiEnvelope.send(resp, envelope.create());
     }
 
     @Override
@@ -106,10 +106,6 @@ public final class DvrApiServlet extends HttpServlet {
         while (rest.startsWith("/")) rest = rest.substring(1);
         while (rest.endsWith("/")) rest = rest.substring(0, rest.length() - 1);
         return rest.isEmpty() ? List.of() : List.of(rest.split("/", -1));
-    }
-
-    private ObjectNode ok() {
-        return envelope.create();
     }
 
     private void error(HttpServletResponse resp, int status, String message) throws IOException {
