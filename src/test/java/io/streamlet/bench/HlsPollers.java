@@ -2,12 +2,10 @@ package io.streamlet.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -28,8 +26,7 @@ import java.util.regex.Pattern;
  * <p>Nothing is parsed but the playlists and the response heads: segments are counted, not read, so a thread
  * keeps up with thousands of players and the figures are the server's.
  */
-final class HlsPollers implements Runnable {
-    private static final int READ_BUFFER = 64 * 1024;
+final class HlsPollers extends ClientLoop {
     private static final int MAX_RESPONSE_HEAD = 8192;
     private static final Pattern TARGET_DURATION = Pattern.compile("#EXT-X-TARGETDURATION:(\\d+)");
     private static final Pattern MEDIA_SEQUENCE = Pattern.compile("#EXT-X-MEDIA-SEQUENCE:(\\d+)");
@@ -54,50 +51,49 @@ final class HlsPollers implements Runnable {
     private final InetSocketAddress server;
     private final String playlistPath;
     private final String directory;
-    private final Schedule schedule;
     private final int count;
     private final List<Poller> pollers = new ArrayList<>();
     private final PriorityQueue<Poller> due = new PriorityQueue<>(Comparator.comparingLong(p -> p.nextPollAt));
-    private Selector selector;
     private long newestSequence = -1;
 
     HlsPollers(InetSocketAddress server, String playlistPath, int count, Schedule schedule) {
+        super(schedule);
         this.server = server;
         this.playlistPath = playlistPath;
         this.directory = playlistPath.substring(0, playlistPath.lastIndexOf('/') + 1);
         this.count = count;
-        this.schedule = schedule;
+    }
+
+    /** Opens the players whose time on the ramp came, notes the newest segment as measuring starts, polls the due. */
+    @Override
+    long runDue(long now) {
+        while (pollers.size() < count && schedule.openAt(pollers.size(), count) <= now) {
+            Poller p = new Poller();
+            pollers.add(p);
+            p.connect();
+        }
+        if (stats.newestAtStart < 0 && now >= schedule.measureStartNanos()) stats.newestAtStart = newestSequence;
+        while (!due.isEmpty() && due.peek().nextPollAt <= now) due.poll().pollDue();
+        long next = Long.MAX_VALUE;
+        if (pollers.size() < count) next = schedule.openAt(pollers.size(), count);
+        if (!due.isEmpty()) next = Math.min(next, due.peek().nextPollAt);
+        if (stats.newestAtStart < 0) next = Math.min(next, schedule.measureStartNanos());
+        return next;
     }
 
     @Override
-    public void run() {
-        ByteBuffer buffer = ByteBuffer.allocate(READ_BUFFER);
-        try (Selector open = Selector.open()) {
-            selector = open;
-            for (long now = System.nanoTime(); now < schedule.endNanos(); now = System.nanoTime()) {
-                while (pollers.size() < count && schedule.openAt(pollers.size(), count) <= now) {
-                    Poller p = new Poller();
-                    pollers.add(p);
-                    p.connect();
-                }
-                if (stats.newestAtStart < 0 && now >= schedule.measureStartNanos()) stats.newestAtStart = newestSequence;
-                while (!due.isEmpty() && due.peek().nextPollAt <= now) due.poll().pollDue();
-                selector.select(key -> ((Poller) key.attachment()).onReady(key, buffer), millisUntilNextEvent(now));
-            }
-            stats.newestAtEnd = newestSequence;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            pollers.forEach(Poller::close);
-        }
+    void ready(SelectionKey key, ByteBuffer buffer) {
+        ((Poller) key.attachment()).onReady(key, buffer);
     }
 
-    private long millisUntilNextEvent(long now) {
-        long next = schedule.endNanos();
-        if (pollers.size() < count) next = Math.min(next, schedule.openAt(pollers.size(), count));
-        if (!due.isEmpty()) next = Math.min(next, due.peek().nextPollAt);
-        if (stats.newestAtStart < 0) next = Math.min(next, schedule.measureStartNanos());
-        return Math.max(1, (next - now + 999_999) / 1_000_000);
+    @Override
+    void ended() {
+        stats.newestAtEnd = newestSequence;
+    }
+
+    @Override
+    void closeClients() {
+        pollers.forEach(Poller::close);
     }
 
     private byte[] request(String path) {
@@ -137,7 +133,7 @@ final class HlsPollers implements Runnable {
                 channel = SocketChannel.open();
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                key = channel.register(selector, SelectionKey.OP_CONNECT, this);
+                key = channel.register(selector(), SelectionKey.OP_CONNECT, this);
                 if (channel.connect(server)) connected();
             } catch (IOException e) {
                 failed();
