@@ -190,8 +190,11 @@
       // ahead of that end, so this stays within 3 fragments of live. A player that fell behind plays up to 1.5×
       // faster until it is back, but hls.js does that only within a target duration of its target latency:
       // further behind (a start that took seconds on a busy machine) it would stay behind for good, so past 3
-      // target durations it jumps forward instead.
-      const hls = new Hls({ liveSyncDurationCount: 1.5, liveMaxLatencyDurationCount: 3, maxLiveSyncPlaybackRate: 1.5 });
+      // target durations it jumps forward instead. After a stall hls.js moves its target a second further back
+      // (up to a target duration), which after one stall left the page 3 fragments behind for good: it keeps
+      // its target instead, and a stalled player catches up as any other.
+      const hls = new Hls({ liveSyncDurationCount: 1.5, liveMaxLatencyDurationCount: 3, maxLiveSyncPlaybackRate: 1.5,
+        liveSyncOnStallIncrease: 0 });
       player = hls;
       hls.on(Hls.Events.ERROR, (event, data) => {
         if (data.fatal) fail(data.response && data.response.code ? explainStatus(data.response.code) : 'Playback error: ' + data.type + ' / ' + data.details);
