@@ -51,8 +51,8 @@ public final class ApiAuthFilter extends HttpFilter {
         if (!"XMLHttpRequest".equals(req.getHeader("X-Requested-With"))) {
             resp.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
         }
-        resp.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
-        ApiEnvelope.send(resp, envelope.error(HttpServletResponse.SC_UNAUTHORIZED, "authentication required"));
+        envelope.sendError(resp, HttpServletResponse.SC_UNAUTHORIZED, HttpServletResponse.SC_UNAUTHORIZED,
+                "authentication required");
     }
 
     private boolean authorized(String header) {

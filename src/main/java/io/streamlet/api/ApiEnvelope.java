@@ -46,12 +46,13 @@ final class ApiEnvelope {
         return o;
     }
 
-    /** An error answer: the non-zero {@code code} and what went wrong. */
-    ObjectNode error(int code, String message) {
-        ObjectNode o = create();
-        o.put("code", code);
-        o.put("message", message);
-        return o;
+    /**
+     * Answers {@code status} with an error answer: the non-zero {@code code} (SRS's, or the status) and what
+     * went wrong.
+     */
+    void sendError(HttpServletResponse resp, int status, int code, String message) throws IOException {
+        resp.setStatus(status);
+        send(resp, create().put("code", code).put("message", message));
     }
 
     /** Writes an answer as the body of {@code resp}, whose status is set. */

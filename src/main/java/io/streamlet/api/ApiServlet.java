@@ -47,6 +47,7 @@ public final class ApiServlet extends HttpServlet {
     private transient Streamlet state;
     private transient TrafficSampler sampler;
     private transient SrsShapes shapes;
+    private transient ApiEnvelope envelope;
 
     private static Map<String, String> endpoints() {
         Map<String, String> urls = new LinkedHashMap<>();
@@ -63,7 +64,8 @@ public final class ApiServlet extends HttpServlet {
     public void init() {
         state = ContextAttributes.require(getServletContext()::getAttribute, Streamlet.class);
         sampler = new TrafficSampler(state);
-        shapes = new SrsShapes(state, sampler, ApiEnvelope.of(getServletContext()));
+        envelope = ApiEnvelope.of(getServletContext());
+        shapes = new SrsShapes(state, sampler);
     }
 
     @Override
@@ -75,16 +77,16 @@ public final class ApiServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         List<String> path = v1Path(req);
         if (path == null && apiPath(req).isEmpty()) {
-            ApiEnvelope.send(resp, shapes.envelope().set("urls",
+            ApiEnvelope.send(resp, envelope.create().set("urls",
                     Json.MAPPER.createObjectNode().put("v1", "the API, version 1 (SRS's)")));
         } else if (path == null) {
             notFound(req, resp);
         } else if (path.isEmpty()) {
-            ApiEnvelope.send(resp, shapes.envelope().set("urls", Json.MAPPER.valueToTree(ENDPOINTS)));
+            ApiEnvelope.send(resp, envelope.create().set("urls", Json.MAPPER.valueToTree(ENDPOINTS)));
         } else if (path.size() == 1) {
             switch (path.get(0)) {
-                case "versions" -> ApiEnvelope.send(resp, shapes.envelope().set("data", shapes.version()));
-                case "summaries" -> ApiEnvelope.send(resp, shapes.envelope().set("data", shapes.summary()));
+                case "versions" -> ApiEnvelope.send(resp, envelope.create().set("data", shapes.version()));
+                case "summaries" -> ApiEnvelope.send(resp, envelope.create().set("data", shapes.summary()));
                 case "streams" -> listStreams(req, resp);
                 case "clients" -> listClients(req, resp);
                 case "forwards" -> sendPage(req, resp, state.forwards() == null ? List.of() : state.forwards().forwards(),
@@ -95,16 +97,18 @@ public final class ApiServlet extends HttpServlet {
         } else if (path.size() == 2 && path.get(0).equals("streams")) {
             LiveSource stream = findStream(path.get(1));
             if (stream == null) {
-                error(resp, HttpServletResponse.SC_NOT_FOUND, STREAM_NOT_FOUND, "no stream with id '" + path.get(1) + "'");
+                envelope.sendError(resp, HttpServletResponse.SC_NOT_FOUND, STREAM_NOT_FOUND,
+                        "no stream with id '" + path.get(1) + "'");
             } else {
-                ApiEnvelope.send(resp, shapes.envelope().set("stream", shapes.stream(stream)));
+                ApiEnvelope.send(resp, envelope.create().set("stream", shapes.stream(stream)));
             }
         } else if (path.size() == 2 && path.get(0).equals("clients")) {
             Client client = state.findClient(path.get(1));
             if (client == null) {
-                error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id '" + path.get(1) + "'");
+                envelope.sendError(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND,
+                        "no client with id '" + path.get(1) + "'");
             } else {
-                ApiEnvelope.send(resp, shapes.envelope().set("client", shapes.client(client)));
+                ApiEnvelope.send(resp, envelope.create().set("client", shapes.client(client)));
             }
         } else {
             notFound(req, resp);
@@ -125,13 +129,14 @@ public final class ApiServlet extends HttpServlet {
         }
         Client client = state.findClient(path.get(1));
         if (client == null) {
-            error(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND, "no client with id '" + path.get(1) + "'");
+            envelope.sendError(resp, HttpServletResponse.SC_NOT_FOUND, CLIENT_NOT_FOUND,
+                    "no client with id '" + path.get(1) + "'");
             return;
         }
         log.info("[{}] {} of {} kicked through the HTTP API by {}", client.id(), client.role().name().toLowerCase(Locale.ROOT),
                 client.streamKey(), req.getRemoteAddr());
         client.close("kicked through the HTTP API");
-        ApiEnvelope.send(resp, shapes.envelope());
+        ApiEnvelope.send(resp, envelope.create());
     }
 
     @Override
@@ -198,7 +203,7 @@ public final class ApiServlet extends HttpServlet {
             Function<T, ? extends JsonNode> shape) throws IOException {
         List<T> page = page(req, resp, all);
         if (page == null) return;
-        ObjectNode body = shapes.envelope();
+        ObjectNode body = envelope.create();
         ArrayNode items = body.putArray(field);
         page.forEach(item -> items.add(shape.apply(item)));
         ApiEnvelope.send(resp, body);
@@ -212,7 +217,7 @@ public final class ApiServlet extends HttpServlet {
             start = intParam(req, "start", 0, Integer.MAX_VALUE, 0);
             count = intParam(req, "count", 1, MAX_COUNT, DEFAULT_COUNT);
         } catch (IllegalArgumentException e) {
-            error(resp, HttpServletResponse.SC_BAD_REQUEST, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            envelope.sendError(resp, HttpServletResponse.SC_BAD_REQUEST, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
             return null;
         }
         if (start >= all.size()) return List.of();
@@ -251,18 +256,13 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private void notFound(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        error(resp, HttpServletResponse.SC_NOT_FOUND, HttpServletResponse.SC_NOT_FOUND,
+        envelope.sendError(resp, HttpServletResponse.SC_NOT_FOUND, HttpServletResponse.SC_NOT_FOUND,
                 "no API at " + req.getMethod() + " " + req.getRequestURI());
     }
 
     private void methodNotAllowed(HttpServletResponse resp) throws IOException {
         resp.setHeader("Allow", "GET, HEAD, DELETE, OPTIONS");
-        error(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, HttpServletResponse.SC_METHOD_NOT_ALLOWED,
+        envelope.sendError(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, HttpServletResponse.SC_METHOD_NOT_ALLOWED,
                 "the API takes GET, and DELETE on /api/v1/clients/{id}");
-    }
-
-    private void error(HttpServletResponse resp, int status, int code, String message) throws IOException {
-        resp.setStatus(status);
-        ApiEnvelope.send(resp, shapes.error(code, message));
     }
 }

@@ -109,7 +109,6 @@ public final class DvrApiServlet extends HttpServlet {
     }
 
     private void error(HttpServletResponse resp, int status, String message) throws IOException {
-        resp.setStatus(status);
-        ApiEnvelope.send(resp, envelope.error(status, message));
+        envelope.sendError(resp, status, status, message);
     }
 }

@@ -31,23 +31,11 @@ final class SrsShapes {
     private final Streamlet state;
     private final TrafficSampler sampler;
     private final TrafficTotals totals;
-    private final ApiEnvelope envelope;
 
-    SrsShapes(Streamlet state, TrafficSampler sampler, ApiEnvelope envelope) {
+    SrsShapes(Streamlet state, TrafficSampler sampler) {
         this.state = state;
         this.sampler = sampler;
         this.totals = new TrafficTotals(state);
-        this.envelope = envelope;
-    }
-
-    /** What every answer starts with. */
-    ObjectNode envelope() {
-        return envelope.create();
-    }
-
-    /** An error answer. */
-    ObjectNode error(int code, String message) {
-        return envelope.error(code, message);
     }
 
     ObjectNode version() {
